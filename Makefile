@@ -1,0 +1,61 @@
+# SEM: `make run` serves the demo network on http://127.0.0.1:5000; `make test` runs everything.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432
+export FLASK_APP := wsgi.py
+
+.PHONY: run test lint translations messages install install-dev chromium test-sqlite test-postgresql clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# Compiled catalogues are build products, not committed.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -q -d translations
+
+# Extract new strings and merge them into the fr and nl catalogues (for developers).
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o messages.pot .
+	$(BIN)/pybabel update -q -N -i messages.pot -d translations
+	rm -f messages.pot
+
+run: install translations
+	@first=; [ -f instance/sem.db ] || first=1; \
+	SEM_ENV=development $(BIN)/flask db upgrade && \
+	if [ -n "$$first" ]; then SEM_ENV=development $(BIN)/flask sem demo; fi && \
+	SEM_ENV=development $(BIN)/flask run --host 127.0.0.1 --port 5000
+
+chromium:
+	@command -v chromium >/dev/null || apt-get install -y -q chromium || \
+		(apt-get update -q && apt-get install -y -q chromium)
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+test: install-dev chromium lint translations test-sqlite test-postgresql
+
+test-sqlite: install-dev translations
+	$(BIN)/python -m pytest -q
+
+# A throw-away PostgreSQL database, created and dropped around the run.
+test-postgresql: install-dev translations
+	@db=sem_test_$$$$; \
+	$(BIN)/python tests/pg_database.py create "$(PG_URL)" $$db || exit 1; \
+	DATABASE_URL="$(PG_URL)/$$db" $(BIN)/python -m pytest -q; status=$$?; \
+	$(BIN)/python tests/pg_database.py drop "$(PG_URL)" $$db; exit $$status
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -1,0 +1,55 @@
+"""SEM, the Système d'Échanges Mutuels: the application factory."""
+
+import os
+
+from flask import Flask
+
+from config import CONFIGS
+
+
+def create_app(config_class=None, **overrides) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    if config_class is None:
+        config_class = CONFIGS[os.environ.get("SEM_ENV", "production")]
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY is not set: export SECRET_KEY=<a long random string>.")
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///"):
+        os.makedirs(os.path.dirname(uri.removeprefix("sqlite:///")) or ".", exist_ok=True)
+
+    from sem.core import db_setup, errors_http, i18n, security
+    from sem.core.db import render_item
+    from sem.extensions import babel, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    db_setup.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True, render_item=render_item)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: "Europe/Brussels")
+    i18n.init_app(app)
+    security.init_app(app)
+    login_manager.init_app(app)
+    errors_http.init_app(app)
+
+    from sem import models  # noqa: F401  (every table, for Alembic and create_all)
+    from sem.catalogue.views import bp as catalogue_bp
+    from sem.core.views import bp as main_bp
+    from sem.members.coordination import bp as coordination_bp
+    from sem.members.views import bp as members_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(members_bp)
+    app.register_blueprint(coordination_bp)
+    app.register_blueprint(catalogue_bp)
+
+    from sem.catalogue import vocab
+    from sem.members import labels, policy
+
+    app.jinja_env.globals.update(labels.template_globals(), policy=policy, vocab=vocab)
+
+    from sem.cli import register
+
+    register(app)
+    return app

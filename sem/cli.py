@@ -1,0 +1,79 @@
+"""`flask sem …` commands. Each command is one unit of work: it commits once at the end."""
+
+import functools
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from sem.core.errors import DomainError
+from sem.extensions import db
+
+sem_cli = AppGroup("sem", help="SEM administration commands.")
+
+
+def with_base_url(command):
+    """Run a command inside a request context on BASE_URL, so mails get absolute links."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+            return command(*args, **kwargs)
+
+    return wrapper
+
+
+@sem_cli.command("demo")
+@with_base_url
+def demo_command():
+    """Load the demo network (idempotent)."""
+    from sem.demo import load_demo
+
+    counts = load_demo()
+    db.session.commit()
+    click.echo("Demo network: added {organisations} organisation(s), {people} person(s), "
+               "{terms} term(s).".format(**counts))
+
+
+@sem_cli.command("seed")
+def seed_command():
+    """Add the default vocabularies that are missing (for a new, real network)."""
+    from sem.catalogue.seed import seed_vocabularies
+
+    added = seed_vocabularies()
+    db.session.commit()
+    click.echo(f"Added {added} vocabulary term(s).")
+
+
+@sem_cli.command("create-coordinator")
+@click.argument("email")
+@click.argument("name")
+@click.password_option()
+def create_coordinator_command(email, name, password):
+    """Create (or promote) a network coordinator."""
+    from sem.members.services import create_coordinator
+
+    try:
+        person = create_coordinator(email, name, password)
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from None
+    db.session.commit()
+    click.echo(f"{person.email} is a coordinator.")
+
+
+@sem_cli.command("run-job")
+@click.argument("name")
+@with_base_url
+def run_job_command(name):
+    """Run one scheduled job now."""
+    from sem.scheduler.jobs import JOBS
+
+    if name not in JOBS:
+        raise click.ClickException(f"unknown job {name!r}; jobs: {', '.join(sorted(JOBS))}")
+    summary = JOBS[name]()
+    db.session.commit()
+    click.echo(f"{name}: {summary}")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(sem_cli)

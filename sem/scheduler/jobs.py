@@ -1,0 +1,20 @@
+"""Every scheduled job, in one place: one thin function each, returning a short summary.
+
+The scheduler process (matching issue) runs them on a timetable; `flask sem run-job NAME`
+runs one now. Each job is one unit of work: the caller commits.
+"""
+
+from collections.abc import Callable
+
+from sem.members import services as members
+
+
+def remind() -> str:
+    """Remind coordinators of membership applications left waiting."""
+    waiting = members.remind_waiting_applications()
+    return f"{waiting} waiting application(s) reminded"
+
+
+JOBS: dict[str, Callable[[], str]] = {
+    "remind": remind,
+}

@@ -1,0 +1,3 @@
+from sem import create_app
+
+app = create_app()
