@@ -24,12 +24,12 @@ install-dev: $(VENV)/.installed-dev
 
 # Compiled catalogues are build products, not committed.
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d translations
+	$(BIN)/pybabel compile -d translations
 
 # Extract new strings and merge them into the fr and nl catalogues (for developers).
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o messages.pot .
-	$(BIN)/pybabel update -q -N -i messages.pot -d translations
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o messages.pot .
+	$(BIN)/pybabel update -N -i messages.pot -d translations
 	rm -f messages.pot
 
 run: install translations

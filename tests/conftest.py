@@ -1,0 +1,179 @@
+"""Fixtures: one app and one database per run (SQLite file, or PostgreSQL when
+DATABASE_URL is set), built by the real migrations, emptied before every test."""
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from config import TestingConfig
+from sem import create_app
+from sem.catalogue.seed import seed_vocabularies
+from sem.extensions import db
+from sem.mail.services import sent_messages
+from sem.members.models import CharterVersion, Organisation, OrganisationLanguage, OrgStatus, Person, Role, Stage
+from sem.members.passwords import hash_password
+
+PASSWORD = "correct-horse-battery"
+_PASSWORD_HASH = hash_password(PASSWORD)
+MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def _database_url(tmp_dir: str) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+    # A file, not :memory:, so the browser tests' server thread sees the same data.
+    return f"sqlite:///{tmp_dir}/sem-test.db"
+
+
+@pytest.fixture(scope="session")
+def app():
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=_database_url(tmp_dir))
+        with app.app_context():
+            if db.engine.dialect.name == "postgresql":
+                with db.engine.begin() as conn:
+                    conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            upgrade(directory=MIGRATIONS)
+        yield app
+        with app.app_context():
+            db.engine.dispose()
+
+
+def _empty_database():
+    tables = [t.name for t in db.metadata.sorted_tables]
+    with db.engine.begin() as conn:
+        if db.engine.dialect.name == "postgresql":
+            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in reversed(tables):
+                conn.execute(sa.text(f"DELETE FROM {name}"))  # noqa: S608 - our own table names
+
+
+@pytest.fixture(autouse=True)
+def _clean(app):
+    with app.app_context():
+        _empty_database()
+    sent_messages_store = app.extensions.setdefault("sem_mail_outbox", [])
+    sent_messages_store.clear()
+    yield
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context with a request context, for calling services directly."""
+    with app.test_request_context(base_url=app.config["BASE_URL"]):
+        yield
+        db.session.rollback()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def outbox(app):
+    with app.app_context():
+        return sent_messages()
+
+
+# --- factories ---------------------------------------------------------------------------
+
+
+class Factory:
+    """Builds and commits data; every call returns fresh objects from the test's session."""
+
+    def __init__(self, app):
+        self.app = app
+        self.n = 0
+
+    def _next(self) -> int:
+        self.n += 1
+        return self.n
+
+    def vocabularies(self):
+        with self.app.app_context():
+            seed_vocabularies()
+            db.session.commit()
+
+    def charter(self, text_fr="Charte v1", text_nl="Charter v1") -> int:
+        with self.app.app_context():
+            last = db.session.scalar(sa.select(sa.func.max(CharterVersion.version))) or 0
+            charter = CharterVersion(version=last + 1, text_fr=text_fr, text_nl=text_nl)
+            db.session.add(charter)
+            db.session.commit()
+            return charter.id
+
+    def org(self, name=None, *, status=OrgStatus.APPROVED, stage=Stage.ESTABLISHED, commune="ixelles",
+            languages=("fr",), admin=True) -> int:
+        n = self._next()
+        with self.app.app_context():
+            org = Organisation(
+                name=name or f"Organisation {n}", legal_form="asbl", stage=stage, status=status, commune=commune,
+                contact_email=f"info{n}@example.org",
+                languages=[OrganisationLanguage(language=code) for code in languages],
+            )
+            db.session.add(org)
+            db.session.flush()
+            # Organisations made by the factory have accepted every charter published so far.
+            from sem.members.models import CharterAcceptance
+
+            for charter_id in db.session.scalars(sa.select(CharterVersion.id)):
+                db.session.add(CharterAcceptance(organisation_id=org.id, charter_version_id=charter_id))
+            db.session.commit()
+            org_id = org.id
+        if admin:
+            self.person(org_id, role=Role.ADMIN)
+        return org_id
+
+    def person(self, org_id=None, *, role=Role.MEMBER, coordinator=False, email=None, locale="fr",
+               active=True) -> int:
+        n = self._next()
+        with self.app.app_context():
+            person = Person(organisation_id=org_id, email=email or f"person{n}@example.org", name=f"Person {n}",
+                            password_hash=_PASSWORD_HASH, role=role, is_coordinator=coordinator, locale=locale,
+                            active=active)
+            db.session.add(person)
+            db.session.commit()
+            return person.id
+
+    def coordinator(self, **kwargs) -> int:
+        return self.person(None, coordinator=True, **kwargs)
+
+    def admin_of(self, org_id) -> int:
+        with self.app.app_context():
+            return db.session.scalar(
+                sa.select(Person.id).where(Person.organisation_id == org_id, Person.role == Role.ADMIN)
+                .order_by(Person.id).limit(1)
+            )
+
+
+@pytest.fixture
+def make(app):
+    return Factory(app)
+
+
+def csrf_token(client) -> str:
+    html = client.get("/").get_data(as_text=True)
+    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+
+
+def login(client, app, person_id: int, password: str = PASSWORD):
+    with app.app_context():
+        email = db.session.get(Person, person_id).email
+    response = client.post("/login", data={"csrf_token": csrf_token(client), "email": email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+def post(client, url: str, data=None, **kwargs):
+    """POST a form with a valid CSRF token, as the browser would."""
+    data = dict(data or {})
+    data.setdefault("csrf_token", csrf_token(client))
+    return client.post(url, data=data, **kwargs)
