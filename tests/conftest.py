@@ -172,6 +172,15 @@ def login(client, app, person_id: int, password: str = PASSWORD):
     return response
 
 
+def link_path(mail, marker: str) -> str:
+    """The path of the first link in a mail's text that contains `marker`."""
+    from urllib.parse import urlsplit
+
+    link = next(word for word in mail.text.split() if marker in word)
+    parts = urlsplit(link)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 def post(client, url: str, data=None, **kwargs):
     """POST a form with a valid CSRF token, as the browser would."""
     data = dict(data or {})

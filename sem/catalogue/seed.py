@@ -49,7 +49,7 @@ DEFAULT_VOCABULARIES = {TermKind.SECTOR: SECTORS, TermKind.METHOD: METHODS, Term
 
 def seed_vocabularies() -> int:
     """Add the default terms that are missing (by code); never changes existing ones."""
-    existing = set(db.session.execute(sa.select(Term.kind, Term.code)).tuples())
+    existing = {(kind, code) for kind, code in db.session.execute(sa.select(Term.kind, Term.code))}
     added = 0
     for kind, rows in DEFAULT_VOCABULARIES.items():
         for code, fr, nl, en in rows:

@@ -35,7 +35,10 @@ class Mail:
 
 def send_mail(mail: Mail) -> None:
     """Queue `mail` for delivery after the current transaction commits."""
-    db.session().info.setdefault(_PENDING, []).append(mail)
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()  # so that a rollback, even before any SQL, drops the mail
+    session.info.setdefault(_PENDING, []).append(mail)
 
 
 def send_template(to: str, locale: str, template: str, subject, **context) -> None:
@@ -102,6 +105,8 @@ def _after_commit(session: Session) -> None:
         _deliver(mails)
 
 
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous_transaction) -> None:
+    # Any rollback of the outermost transaction drops the mails queued in it.
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING, None)

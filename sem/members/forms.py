@@ -15,6 +15,10 @@ from sem.members.models import Role, Stage
 REQUIRED = _l("This field is required.")
 
 
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
 def stage_choices():
     return [(Stage.EMERGING.value, _l("Emerging: we are starting or growing and need help first")),
             (Stage.ESTABLISHED.value, _l("Established: we have competences to give"))]
@@ -28,9 +32,9 @@ class OrganisationProfileForm(FlaskForm):
     name = StringField(_l("Name of the organisation"), validators=[DataRequired(REQUIRED), Length(max=160)])
     legal_form = SelectField(_l("Legal form"), validators=[DataRequired(REQUIRED)])
     commune = SelectField(_l("Commune"), validators=[DataRequired(REQUIRED)])
-    contact_email = EmailField(_l("Contact email"), validators=[
+    contact_email = EmailField(_l("Contact email"), filters=[strip], validators=[
         DataRequired(REQUIRED), Email(_l("Enter a valid email address.")), Length(max=254)])
-    website = StringField(_l("Website"), validators=[
+    website = StringField(_l("Website"), filters=[strip], validators=[
         Optional(), URL(message=_l("Enter a full address, starting with https://")), Length(max=300)])
     description = TextAreaField(_l("What does your organisation do?"), validators=[Length(max=4000)])
     languages = MultiCheckboxField(_l("Working languages"), validators=[
@@ -59,7 +63,7 @@ class ApplicationForm(OrganisationProfileForm):
     stage = RadioField(_l("Where does your organisation stand?"), default=Stage.EMERGING.value,
                        validators=[DataRequired(REQUIRED)])
     person_name = StringField(_l("Your name"), validators=[DataRequired(REQUIRED), Length(max=120)])
-    email = EmailField(_l("Your email address (to log in)"), validators=[
+    email = EmailField(_l("Your email address (to log in)"), filters=[strip], validators=[
         DataRequired(REQUIRED), Email(_l("Enter a valid email address.")), Length(max=254)])
     password = PasswordField(_l("Choose a password"), validators=[DataRequired(REQUIRED)])
     confirm = PasswordField(_l("Repeat the password"), validators=[
@@ -72,13 +76,13 @@ class ApplicationForm(OrganisationProfileForm):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email address"), validators=[DataRequired(REQUIRED)])
+    email = EmailField(_l("Email address"), filters=[strip], validators=[DataRequired(REQUIRED)])
     password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED)])
     remember = BooleanField(_l("Stay logged in on this device"))
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("Email address"), validators=[
+    email = EmailField(_l("Email address"), filters=[strip], validators=[
         DataRequired(REQUIRED), Email(_l("Enter a valid email address."))])
 
 
@@ -103,7 +107,7 @@ class AccountForm(FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    email = EmailField(_l("Their email address"), validators=[
+    email = EmailField(_l("Their email address"), filters=[strip], validators=[
         DataRequired(REQUIRED), Email(_l("Enter a valid email address.")), Length(max=254)])
     role = SelectField(_l("Role"), default=Role.MEMBER.value)
 

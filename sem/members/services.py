@@ -408,7 +408,6 @@ def accept_invitation(invitation: Invitation, *, name: str, password: str, local
         raise Conflict(_l("This person already has an account on SEM."))
     if person is None:
         person = Person(email=invitation.email)
-        db.session.add(person)
     # A removed person invited again comes back with the same account and history.
     person.organisation = invitation.organisation
     person.name = name.strip()
@@ -418,6 +417,7 @@ def accept_invitation(invitation: Invitation, *, name: str, password: str, local
     person.active = True
     person.removed_at = None
     invitation.accepted_at = utcnow()
+    db.session.add(person)
     db.session.flush()
     record_event("person.joined", actor=person, organisation=invitation.organisation, person=person)
     return person

@@ -1,0 +1,60 @@
+"""The page's language: the person's preference, else the switch, else Accept-Language,
+else French. Dates follow the language too."""
+
+from datetime import UTC, datetime
+
+from flask_babel import force_locale, format_date
+
+from tests.conftest import login, post
+
+
+def lang_of(response) -> str:
+    html = response.get_data(as_text=True)
+    return html.split('<html lang="', 1)[1].split('"', 1)[0]
+
+
+def test_french_by_default(client):
+    assert lang_of(client.get("/")) == "fr"
+    assert lang_of(client.get("/", headers={"Accept-Language": "de, it"})) == "fr"
+
+
+def test_accept_language_is_followed(client):
+    assert lang_of(client.get("/", headers={"Accept-Language": "nl-BE,nl;q=0.9"})) == "nl"
+    assert "Brusselse verenigingen" in client.get("/", headers={"Accept-Language": "nl"}).get_data(as_text=True)
+
+
+def test_switch_beats_accept_language_and_goes_back_to_the_page(client):
+    response = post(client, "/language", {"locale": "nl", "next": "/login"}, headers={"Accept-Language": "fr"})
+    assert response.headers["Location"] == "/login"
+    assert lang_of(client.get("/login", headers={"Accept-Language": "fr"})) == "nl"
+
+
+def test_person_preference_beats_the_switch_and_the_switch_updates_it(app, client, make):
+    person = make.person(make.org(), locale="nl")
+    post(client, "/language", {"locale": "fr"})
+    login(client, app, person)
+    assert lang_of(client.get("/account")) == "nl"
+    post(client, "/language", {"locale": "fr"})
+    other_device = app.test_client()
+    login(other_device, app, person)
+    assert lang_of(other_device.get("/account", headers={"Accept-Language": "nl"})) == "fr"
+
+
+def test_unknown_language_is_ignored(client):
+    post(client, "/language", {"locale": "xx"})
+    assert lang_of(client.get("/")) == "fr"
+
+
+def test_dates_are_formatted_for_the_language(app):
+    moment = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    with app.test_request_context():
+        with force_locale("fr"):
+            assert format_date(moment, "long") == "2 mars 2026"
+        with force_locale("nl"):
+            assert format_date(moment, "long") == "2 maart 2026"
+
+
+def test_error_pages_are_translated(client):
+    response = client.get("/no-such-page", headers={"Accept-Language": "nl"})
+    assert response.status_code == 404 and lang_of(response) == "nl"
+    assert "Pagina niet gevonden" in response.get_data(as_text=True)

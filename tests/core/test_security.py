@@ -1,0 +1,64 @@
+"""Headers, cookies, CSRF and redirects: the defences every page shares."""
+
+from config import Config
+from sem.core.security import safe_next
+from tests.conftest import csrf_token, login
+
+
+def test_every_page_sends_a_strict_content_security_policy(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_pages_have_no_inline_script_or_outside_resource(client):
+    for url in ("/", "/apply", "/login", "/charter"):
+        html = client.get(url).get_data(as_text=True)
+        assert "<script>" not in html and "onclick" not in html and "style=" not in html, url
+        assert "http://" not in html.replace("http://sem.test", "") and "https://cdn" not in html, url
+
+
+def test_session_cookie_is_httponly_lax_and_secure_outside_development():
+    assert Config.SESSION_COOKIE_HTTPONLY is True
+    assert Config.SESSION_COOKIE_SAMESITE == "Lax"
+    assert Config.SESSION_COOKIE_SECURE is True and Config.REMEMBER_COOKIE_SECURE is True
+
+
+def test_session_cookie_flags_as_sent(app, client, make):
+    response = login(client, app, make.person(make.org()))
+    cookie = response.headers.get("Set-Cookie")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_state_changing_request_without_token_is_refused(app, client, make):
+    org = make.org()
+    login(client, app, make.admin_of(org))
+    response = client.post(f"/organisations/{org}/invitations", data={"email": "x@example.org", "role": "member"})
+    assert response.status_code == 400
+    response = client.post("/language", data={"locale": "nl", "csrf_token": "forged"})
+    assert response.status_code == 400
+    assert csrf_token(client)
+
+
+def test_redirect_targets_stay_on_this_site(app):
+    with app.test_request_context():
+        assert safe_next("/organisations/3") == "/organisations/3"
+        for hostile in ("https://evil.example.org", "//evil.example.org", "/\\evil.example.org", None, "javascript:x"):
+            assert safe_next(hostile) == "/"
+
+
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
+    import pytest
+
+    from sem import create_app
+
+    monkeypatch.setattr(Config, "SECRET_KEY", None)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(Config)
+
+
+def test_health_endpoint(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}

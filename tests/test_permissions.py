@@ -1,0 +1,448 @@
+"""The permission matrix: every route × every kind of visitor, as one table.
+
+The tables below are the specification. Each row is one request (method, URL, form data)
+and the outcome each actor must get:
+
+    anonymous    nobody logged in
+    other        the admin of ANOTHER approved organisation (an admin, so that a role
+                 check that forgets to compare organisations shows up)
+    member       a plain member of the target organisation
+    admin        an admin of the target organisation
+    coordinator  a network coordinator who belongs to no organisation
+
+The target organisation `{org}` is approved, has accepted the current charter, has an
+admin, a member and one open invitation. A second table covers the admins of
+organisations that may not act (pending, suspended, rejected, or approved but behind on
+the charter) on their own organisation's pages.
+
+Outcomes: a status code (200, 400, 403, 404, 409), `LOGIN` (302 to the login page) or
+`Redirect(path)` (302 to that path: a POST that succeeded). A refused request (4xx or
+LOGIN) must leave the audit log untouched. A cell wrapped in `Bug(expected, reason)`
+states the right rule while the application still breaks it: it runs as a strict xfail.
+
+Every test gets a fresh database (the autouse `_clean` fixture), so a row whose POST
+succeeds (approve, remove, ...) does not leak into the next case.
+"""
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+
+from sem.catalogue.models import Term, TermKind
+from sem.extensions import db
+from sem.members import services as members
+from sem.members.models import AuditEvent, Invitation, Organisation, OrgStatus, Person, Role
+from tests.conftest import PASSWORD, login, post
+
+# --- outcomes --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """A 302 to `path` (a template filled from the world, e.g. "/organisations/{org}")."""
+
+    path: str
+
+    def __repr__(self) -> str:
+        return f"→{self.path}"
+
+
+@dataclass(frozen=True)
+class Bug:
+    """The rule is `expected`; the application does something else today (strict xfail)."""
+
+    expected: object
+    reason: str
+
+
+LOGIN = Redirect("/login")
+HOME = Redirect("/")
+MY_ORGANISATION = Redirect("/organisation")
+ORG_PAGE = Redirect("/organisations/{org}")
+PEOPLE = Redirect("/organisations/{org}/people")
+OTHER_PEOPLE = Redirect("/organisations/{other_org}/people")
+ACCOUNT = Redirect("/account")
+APPLICATIONS = Redirect("/coordination/applications")
+SECTORS = Redirect("/coordination/vocabularies/sector")
+
+ACTORS = ("anonymous", "other", "member", "admin", "coordinator")
+LIMBO_ACTORS = ("pending_admin", "suspended_admin", "rejected_admin", "stale_charter_admin")
+
+
+def everyone(outcome) -> tuple:
+    return (outcome,) * len(ACTORS)
+
+
+def logged_in(outcome) -> tuple:
+    """Anonymous visitors are sent to log in; everyone else gets `outcome`."""
+    return (LOGIN, *(outcome,) * (len(ACTORS) - 1))
+
+
+def coordinators_only(outcome) -> tuple:
+    return (LOGIN, 403, 403, 403, outcome)
+
+
+# --- form data --------------------------------------------------------------------------------
+
+NEW_PASSWORD = "another-long-password"
+PROFILE = {"name": "Renamed organisation", "legal_form": "asbl", "commune": "ixelles",
+           "contact_email": "contact@example.org", "languages": ["fr", "nl"], "description": "We help."}
+APPLICATION = {**PROFILE, "name": "Brand new applicant", "stage": "emerging", "person_name": "Ana",
+               "email": "applicant@example.org", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
+               "accept_charter": "y"}
+JOIN = {"name": "New colleague", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+NEW_PASSWORD_FORM = {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+CHANGE_PASSWORD = {"pw-current_password": PASSWORD, "pw-password": NEW_PASSWORD, "pw-confirm": NEW_PASSWORD}
+INVITE = {"email": "new-colleague@example.org", "role": "member"}
+REASON = {"reason": "Decided at the coordinators' meeting."}
+TERM = {"label_fr": "Jardinage", "label_nl": "Tuinieren", "label_en": "Gardening"}
+
+
+# --- the matrix -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    method: str
+    url: str
+    outcomes: tuple
+    data: dict | None = None
+
+
+def rule(method, url, anonymous, other, member, admin, coordinator, data=None) -> Rule:
+    return Rule(method, url, (anonymous, other, member, admin, coordinator), data)
+
+
+MISSING = 999999
+
+MATRIX = [
+    #    method  url                                         anonymous other  member admin  coordinator
+    # public pages
+    rule("GET",  "/",                                        *everyone(200)),
+    rule("POST", "/language",                                *everyone(Redirect("/charter")),
+         data={"locale": "nl", "next": "/charter"}),
+    rule("GET",  "/healthz",                                 *everyone(200)),
+    rule("GET",  "/charter",                                 *everyone(200)),
+    # applying, logging in and out
+    rule("GET",  "/apply",                                   200, *(MY_ORGANISATION,) * 4),
+    rule("POST", "/apply",                                   Redirect("/application"), *(MY_ORGANISATION,) * 4,
+         data=APPLICATION),
+    rule("GET",  "/application",                             LOGIN, 200, 200, 200, 404),
+    rule("GET",  "/login",                                   200, *(HOME,) * 4),
+    rule("POST", "/login",                                   MY_ORGANISATION, *(HOME,) * 4,
+         data={"email": "{member_email}", "password": PASSWORD}),
+    rule("POST", "/logout",                                  *everyone(HOME)),
+    # forgotten passwords and invitations: the token is the permission
+    rule("GET",  "/password/forgot",                         *everyone(200)),
+    rule("POST", "/password/forgot",                         *everyone(Redirect("/login")),
+         data={"email": "{member_email}"}),
+    rule("GET",  "/password/reset/not-a-token",              *everyone(400)),
+    rule("POST", "/password/reset/not-a-token",              *everyone(400), data=NEW_PASSWORD_FORM),
+    rule("GET",  "/password/reset/{reset_token}",            *everyone(200)),
+    rule("POST", "/password/reset/{reset_token}",            *everyone(Redirect("/login")), data=NEW_PASSWORD_FORM),
+    rule("GET",  "/invitation/not-a-token",                  *everyone(400)),
+    rule("POST", "/invitation/not-a-token",                  *everyone(400), data=JOIN),
+    rule("GET",  "/invitation/{invitation_token}",           *everyone(200)),
+    rule("POST", "/invitation/{invitation_token}",           *everyone(MY_ORGANISATION), data=JOIN),
+    # my account
+    rule("GET",  "/account",                                 *logged_in(200)),
+    rule("POST", "/account",                                 *logged_in(ACCOUNT), data={"name": "Renamed", "locale": "nl"}),
+    rule("POST", "/account/password",                        *logged_in(ACCOUNT), data=CHANGE_PASSWORD),
+    # organisations
+    rule("GET",  "/organisation",                            LOGIN, Redirect("/organisations/{other_org}"),
+         ORG_PAGE, ORG_PAGE, APPLICATIONS),
+    rule("GET",  "/organisations/{org}",                     *everyone(200)),
+    rule("GET",  "/organisations/{pending_org}",             403, 403, 403, 403, 200),
+    rule("GET",  "/organisations/{suspended_org}",           403, 403, 403, 403, 200),
+    rule("GET",  f"/organisations/{MISSING}",                *everyone(404)),
+    rule("GET",  "/organisations/{org}/edit",                LOGIN, 403, 403, 200, 200),
+    rule("POST", "/organisations/{org}/edit",                LOGIN, 403, 403, ORG_PAGE, ORG_PAGE, data=PROFILE),
+    rule("GET",  f"/organisations/{MISSING}/edit",           *logged_in(404)),
+    rule("GET",  "/organisations/{org}/people",              LOGIN, 403, 200, 200, 200),
+    rule("GET",  f"/organisations/{MISSING}/people",         *logged_in(404)),
+    # people and invitations
+    rule("POST", "/organisations/{org}/invitations",         LOGIN, 403, 403, PEOPLE, PEOPLE, data=INVITE),
+    rule("POST", "/organisations/{other_org}/invitations",   LOGIN, OTHER_PEOPLE, 403, 403, OTHER_PEOPLE, data=INVITE),
+    rule("POST", "/invitations/{invitation}/revoke",         LOGIN, 403, 403, PEOPLE, PEOPLE),
+    rule("POST", f"/invitations/{MISSING}/revoke",           *logged_in(404)),
+    rule("POST", "/people/{member}/role",                    LOGIN, 403, 403, PEOPLE, PEOPLE, data={"role": "admin"}),
+    # Nobody changes their own role; the coordinator may try, the last-admin rule refuses it.
+    rule("POST", "/people/{admin}/role",                     LOGIN, 403, 403, 403, PEOPLE, data={"role": "member"}),
+    rule("POST", "/people/{coordinator}/role",               LOGIN, 403, 403, 403, 403, data={"role": "admin"}),
+    rule("POST", f"/people/{MISSING}/role",                  *logged_in(404), data={"role": "admin"}),
+    rule("POST", "/people/{member}/remove",                  LOGIN, 403, 403, PEOPLE, PEOPLE),
+    rule("POST", "/people/{admin}/remove",                   LOGIN, 403, 403, 403, PEOPLE),
+    rule("POST", "/people/{coordinator}/remove",             LOGIN, 403, 403, 403, 403),
+    # The charter is accepted by an admin, for their own organisation.
+    rule("POST", "/charter/accept",                          LOGIN, Redirect("/organisations/{other_org}"), 403,
+         ORG_PAGE, 404),
+    # coordination
+    rule("GET",  "/coordination/",                           *coordinators_only(APPLICATIONS)),
+    rule("GET",  "/coordination/applications",               *coordinators_only(200)),
+    rule("GET",  "/coordination/organisations",              *coordinators_only(200)),
+    rule("GET",  "/coordination/organisations/{org}",        *coordinators_only(200)),
+    rule("GET",  f"/coordination/organisations/{MISSING}",   *coordinators_only(404)),
+    rule("POST", "/coordination/organisations/{pending_org}/approve", *coordinators_only(APPLICATIONS),
+         data={"stage": "emerging"}),
+    rule("POST", "/coordination/organisations/{org}/approve",  # already a member: a conflict
+         *coordinators_only(409), data={"stage": "emerging"}),
+    rule("POST", "/coordination/organisations/{pending_org}/reject",
+         *coordinators_only(Redirect("/coordination/organisations/{pending_org}")), data=REASON),
+    rule("POST", "/coordination/organisations/{org}/suspend",
+         *coordinators_only(Redirect("/coordination/organisations/{org}")), data=REASON),
+    rule("POST", "/coordination/organisations/{suspended_org}/reinstate",
+         *coordinators_only(Redirect("/coordination/organisations/{suspended_org}")), data=REASON),
+    rule("POST", "/coordination/organisations/{org}/stage",
+         *coordinators_only(Redirect("/coordination/organisations/{org}")), data={**REASON, "stage": "emerging"}),
+    rule("GET",  "/coordination/charter",                    *coordinators_only(200)),
+    rule("POST", "/coordination/charter",                    *coordinators_only(Redirect("/coordination/charter")),
+         data={"text_fr": "Charte v3", "text_nl": "Charter v3"}),
+    rule("GET",  "/coordination/audit",                      *coordinators_only(200)),
+    # vocabularies
+    rule("GET",  "/coordination/vocabularies/",              *coordinators_only(SECTORS)),
+    rule("GET",  "/coordination/vocabularies/sector",        *coordinators_only(200)),
+    rule("GET",  "/coordination/vocabularies/nonsense",      *coordinators_only(404)),
+    rule("POST", "/coordination/vocabularies/sector",        *coordinators_only(SECTORS), data=TERM),
+    rule("GET",  "/coordination/vocabularies/terms/{term}",  *coordinators_only(200)),
+    rule("GET",  f"/coordination/vocabularies/terms/{MISSING}", *coordinators_only(404)),
+    rule("POST", "/coordination/vocabularies/terms/{term}",  *coordinators_only(SECTORS), data=TERM),
+    rule("POST", "/coordination/vocabularies/terms/{term}/retire",  *coordinators_only(SECTORS)),
+    rule("POST", "/coordination/vocabularies/terms/{term}/restore", *coordinators_only(SECTORS)),
+]
+
+
+# --- admins of organisations that may not act, on their own organisation ------------------------
+
+
+@dataclass(frozen=True)
+class LimboRule:
+    method: str
+    url: str
+    outcomes: tuple
+    data: dict | None = None
+
+
+def limbo(method, url, pending, suspended, rejected, stale_charter, data=None) -> LimboRule:
+    return LimboRule(method, url, (pending, suspended, rejected, stale_charter), data)
+
+
+def all_four(outcome) -> tuple:
+    return (outcome,) * len(LIMBO_ACTORS)
+
+
+OWN_PAGE = Redirect("/organisations/{own}")
+
+LIMBO = [
+    #     method  url                                   pending suspended rejected stale charter
+    # They log in and see their own organisation, its people and its application file ...
+    limbo("GET",  "/application",                       *all_four(200)),
+    limbo("GET",  "/organisation",                      *all_four(OWN_PAGE)),
+    limbo("GET",  "/organisations/{own}",               *all_four(200)),
+    limbo("GET",  "/organisations/{own}/people",        *all_four(200)),
+    limbo("GET",  "/account",                           *all_four(200)),
+    limbo("GET",  "/charter",                           *all_four(200)),
+    # ... but nothing that acts for the organisation works until it may act again.
+    limbo("GET",  "/organisations/{own}/edit",          *all_four(403)),
+    limbo("POST", "/organisations/{own}/edit",          *all_four(403), data=PROFILE),
+    limbo("POST", "/organisations/{own}/invitations",   *all_four(403), data=INVITE),
+    limbo("POST", "/invitations/{own_invitation}/revoke", *all_four(403)),
+    limbo("POST", "/people/{own_member}/role",          *all_four(403), data={"role": "admin"}),
+    limbo("POST", "/people/{own_member}/remove",        *all_four(403)),
+    # Only an approved organisation accepts a new charter version (that is how it catches up).
+    limbo("POST", "/charter/accept",                    403, 403, 403, OWN_PAGE),
+    limbo("GET",  "/coordination/applications",         *all_four(403)),
+]
+
+
+# --- the world every case starts from ------------------------------------------------------------
+
+
+def build_world(app, make) -> dict:
+    """Ids, emails and tokens the URL templates and form data refer to."""
+    make.vocabularies()
+    make.charter("Charte v1", "Charter v1")
+    stale_org = make.org("Behind on the charter")  # accepted v1 only
+    make.charter("Charte v2", "Charter v2")
+    org = make.org("Target organisation")
+    other_org = make.org("Another organisation")
+    pending_org = make.org("Pending organisation", status=OrgStatus.PENDING)
+    suspended_org = make.org("Suspended organisation", status=OrgStatus.SUSPENDED)
+    rejected_org = make.org("Rejected organisation", status=OrgStatus.REJECTED)
+
+    world = {
+        "org": org, "other_org": other_org, "pending_org": pending_org, "suspended_org": suspended_org,
+        "admin": make.admin_of(org), "member": make.person(org, role=Role.MEMBER),
+        "other": make.admin_of(other_org), "coordinator": make.coordinator(),
+    }
+    limbo_orgs = {"pending_admin": pending_org, "suspended_admin": suspended_org,
+                  "rejected_admin": rejected_org, "stale_charter_admin": stale_org}
+    world["own"] = {}
+    for actor, own in limbo_orgs.items():
+        world[actor] = make.admin_of(own)
+        world["own"][actor] = {"own": own, "own_member": make.person(own, role=Role.MEMBER)}
+
+    with app.test_request_context(base_url=app.config["BASE_URL"]):
+        invitations = {}
+        for key, org_id in [("invitation", org), *((actor, own) for actor, own in limbo_orgs.items())]:
+            inviter = make.admin_of(org_id)
+            invitation = Invitation(organisation_id=org_id, email=f"invited-{org_id}@example.org",
+                                    role=Role.MEMBER, invited_by_id=inviter)
+            db.session.add(invitation)
+            invitations[key] = invitation
+        db.session.commit()
+        world["invitation"] = invitations["invitation"].id
+        world["invitation_token"] = members.invitation_token(invitations["invitation"])
+        for actor in limbo_orgs:
+            world["own"][actor]["own_invitation"] = invitations[actor].id
+        member = db.session.get(Person, world["member"])
+        world["member_email"] = member.email
+        world["reset_token"] = members.reset_token(member)
+        world["term"] = db.session.scalar(
+            sa.select(Term.id).where(Term.kind == TermKind.SECTOR).order_by(Term.id).limit(1))
+    return world
+
+
+def fill(template, world: dict):
+    if isinstance(template, str):
+        return template.format_map(world)
+    if isinstance(template, list):
+        return [fill(item, world) for item in template]
+    return template
+
+
+def audit_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
+
+
+def send(client, method: str, url: str, data, world: dict):
+    if method == "GET":
+        return client.get(url)
+    return post(client, url, {key: fill(value, world) for key, value in (data or {}).items()})
+
+
+def check(response, expected, world: dict) -> None:
+    if isinstance(expected, Redirect):
+        assert response.status_code == 302, response.get_data(as_text=True)[:300]
+        location = response.headers["Location"]
+        assert urlsplit(location).path == fill(expected.path, world), location
+        if expected is LOGIN:
+            assert "/login" in location
+    else:
+        assert response.status_code == expected, response.headers.get("Location") or response.status
+
+
+def is_refusal(expected) -> bool:
+    return expected is LOGIN or (isinstance(expected, int) and expected >= 400)
+
+
+def run_case(app, client, world, actor_id, method, url_template, data, expected):
+    if actor_id is not None:
+        login(client, app, actor_id)
+    before = audit_count(app)
+    response = send(client, method, fill(url_template, world), data, world)
+    check(response, expected, world)
+    if is_refusal(expected):
+        assert audit_count(app) == before, "a refused request changed something"
+
+
+def _cases(table, actors):
+    for row in table:
+        for actor, expected in zip(actors, row.outcomes, strict=True):
+            marks = []
+            if isinstance(expected, Bug):
+                marks = [pytest.mark.xfail(strict=True, reason=expected.reason)]
+                expected = expected.expected
+            yield pytest.param(row.method, row.url, row.data, actor, expected, marks=marks,
+                               id=f"{row.method} {row.url} [{actor}]")
+
+
+# --- the tests -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("method", "url", "data", "actor", "expected"), list(_cases(MATRIX, ACTORS)))
+def test_permission_matrix(app, client, make, method, url, data, actor, expected):
+    world = build_world(app, make)
+    actor_id = None if actor == "anonymous" else world[actor]
+    run_case(app, client, world, actor_id, method, url, data, expected)
+
+
+@pytest.mark.parametrize(("method", "url", "data", "actor", "expected"), list(_cases(LIMBO, LIMBO_ACTORS)))
+def test_admins_of_organisations_that_may_not_act(app, client, make, method, url, data, actor, expected):
+    world = build_world(app, make)
+    run_case(app, client, {**world, **world["own"][actor]}, world[actor], method, url, data, expected)
+
+
+def _endpoint(app, method: str, url_template: str) -> str:
+    placeholders = {key: "1" for key in ("org", "other_org", "pending_org", "suspended_org", "admin", "member",
+                                         "coordinator", "invitation", "term", "own", "own_member",
+                                         "own_invitation")}
+    placeholders |= {"reset_token": "token", "invitation_token": "token"}
+    adapter = app.url_map.bind("sem.test")
+    endpoint, _ = adapter.match(url_template.format_map(placeholders), method=method)
+    return endpoint
+
+
+def test_every_route_has_a_row_in_the_matrix(app):
+    """A new route (or a new method on a route) fails here until its permissions are specified."""
+    covered = {(_endpoint(app, row.method, row.url), row.method) for row in MATRIX}
+    missing = sorted(
+        (rule.endpoint, method, rule.rule)
+        for rule in app.url_map.iter_rules() if rule.endpoint != "static"
+        for method in sorted(rule.methods & {"GET", "POST", "PUT", "PATCH", "DELETE"})
+        if (rule.endpoint, method) not in covered
+    )
+    assert not missing, f"routes without a permission row: {missing}"
+
+
+def test_every_decision_of_a_coordinator_has_a_row(app):
+    decisions = {row.url.rsplit("/", 1)[1] for row in MATRIX
+                 if row.url.startswith("/coordination/organisations/{") and row.method == "POST"}
+    assert decisions >= {"approve", "reject", "suspend", "reinstate", "stage"}
+
+
+def test_pending_and_suspended_admins_can_log_in(app, client, make):
+    world = build_world(app, make)
+    assert urlsplit(login(client, app, world["pending_admin"]).headers["Location"]).path == "/application"
+    other = app.test_client()
+    assert urlsplit(login(other, app, world["suspended_admin"]).headers["Location"]).path == "/organisation"
+
+
+def _post_rows():
+    """One POST per route that changes state, as the actor for whom it would succeed."""
+    for row in MATRIX:
+        if row.method != "POST":
+            continue
+        for actor, expected in zip(ACTORS, row.outcomes, strict=True):
+            if isinstance(expected, Redirect) and expected is not LOGIN:
+                yield pytest.param(row.url, row.data, actor, id=f"POST {row.url} [{actor}]")
+                break
+
+
+@pytest.mark.parametrize(("url", "data", "actor"), list(_post_rows()))
+def test_post_without_csrf_token_is_refused(app, client, make, url, data, actor):
+    world = build_world(app, make)
+    if actor != "anonymous":
+        login(client, app, world[actor])
+    before = audit_count(app)
+    form = {key: fill(value, world) for key, value in (data or {}).items()}
+    response = client.post(fill(url, world), data=form)
+    assert response.status_code == 400
+    assert audit_count(app) == before
+
+
+def test_profile_edit_without_csrf_token_changes_nothing(app, client, make):
+    world = build_world(app, make)
+    login(client, app, world["admin"])
+    response = client.post(f"/organisations/{world['org']}/edit", data=PROFILE)
+    assert response.status_code == 400
+    with app.app_context():
+        org = db.session.get(Organisation, world["org"])
+        assert org.name == "Target organisation"
+        assert org.language_codes == ["fr"]
+    # The same form with its token goes through: the 400 was the token, nothing else.
+    assert post(client, f"/organisations/{world['org']}/edit", PROFILE).status_code == 302
+    with app.app_context():
+        assert db.session.get(Organisation, world["org"]).name == "Renamed organisation"
