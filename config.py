@@ -70,6 +70,10 @@ class Config:
     INVITATION_MAX_AGE_DAYS = _int("INVITATION_MAX_AGE_DAYS", 14)
     APPLICATION_REMINDER_DAYS = _int("APPLICATION_REMINDER_DAYS", 3)
     MIN_PASSWORD_LENGTH = 10
+    PASSWORD_HASH_PROFILE = "default"  # noqa: S105 - Argon2id, RFC 9106 low-memory parameters
+    # How many reverse proxies (nginx, a load balancer) stand in front of the app: their
+    # X-Forwarded-For/-Proto headers are then trusted, so throttling sees real addresses.
+    PROXY_COUNT = _int("PROXY_COUNT", 0)
 
 
 class DevelopmentConfig(Config):
@@ -87,6 +91,7 @@ class TestingConfig(Config):
     REMEMBER_COOKIE_SECURE = False
     MAIL_BACKEND = "memory"
     BASE_URL = "http://sem.test"
+    PASSWORD_HASH_PROFILE = "cheapest"  # noqa: S105 - a profile name, not a password
 
 
 CONFIGS = {

@@ -62,3 +62,21 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
 
 def test_health_endpoint(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_behind_a_proxy_throttling_sees_the_forwarded_address():
+    from config import TestingConfig
+    from sem import create_app
+
+    proxied = create_app(TestingConfig, PROXY_COUNT=1, SQLALCHEMY_DATABASE_URI="sqlite://")
+    seen = []
+
+    @proxied.get("/_whoami")
+    def whoami():
+        from sem.core.security import client_address
+
+        seen.append(client_address())
+        return "ok"
+
+    proxied.test_client().get("/_whoami", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert seen == ["203.0.113.7"]
