@@ -36,6 +36,37 @@ AUDIT_ACTIONS = {
 }
 
 
+PROFILE_FIELDS = {
+    "name": _l("name"), "legal_form": _l("legal form"), "commune": _l("commune"),
+    "contact_email": _l("contact email"), "website": _l("website"), "description": _l("description"),
+    "languages": _l("working languages"), "terms": _l("sectors, methods and publics"),
+}
+_VALUE_LABELS = {**{s.value: label for s, label in STAGE_LABELS.items()},
+                 **{r.value: label for r, label in ROLE_LABELS.items()}}
+
+
+def describe_details(event) -> str:
+    """The details of an audit event as a short sentence in the page's language."""
+    details = event.details or {}
+    if "old" in details and "new" in details and isinstance(details["new"], str):
+        old, new = (_VALUE_LABELS.get(details[k], details[k]) for k in ("old", "new"))
+        return f"{old} → {new}"
+    if "fields" in details:
+        return ", ".join(str(PROFILE_FIELDS.get(f, f)) for f in details["fields"])
+    if "version" in details:
+        return str(_l("version %(n)d", n=details["version"]))
+    if "email" in details:
+        role = _VALUE_LABELS.get(details.get("role", ""), "")
+        return f"{details['email']} ({role})" if role else details["email"]
+    if "new" in details and isinstance(details["new"], dict):
+        return f"{details['old'].get('label_fr', '')} → {details['new'].get('label_fr', '')}"
+    if "label_fr" in details:
+        return f"{details['label_fr']} / {details['label_nl']}"
+    if "stage" in details:
+        return str(_VALUE_LABELS.get(details["stage"], details["stage"]))
+    return ""
+
+
 def template_globals() -> dict:
     return {"STATUS_PENDING": OrgStatus.PENDING, "STATUS_LABELS": STATUS_LABELS, "STAGE_LABELS": STAGE_LABELS,
-            "ROLE_LABELS": ROLE_LABELS, "AUDIT_ACTIONS": AUDIT_ACTIONS}
+            "ROLE_LABELS": ROLE_LABELS, "AUDIT_ACTIONS": AUDIT_ACTIONS, "describe_details": describe_details}

@@ -177,3 +177,12 @@ def test_coordinator_queue_lists_pending_applications_only(app, client, make):
     assert "Attente" in page and "Déjà membre" not in page
     members = client.get("/coordination/organisations?status=approved").get_data(as_text=True)
     assert "Déjà membre" in members and "Attente" not in members
+
+
+def test_audit_log_reads_in_the_page_language(app, client, make):
+    org = make.org(stage=Stage.EMERGING)
+    coordinator = make.coordinator(locale="nl")
+    login(client, app, coordinator)
+    post(client, f"/coordination/organisations/{org}/stage", {"stage": "established", "reason": "Gegroeid"})
+    page = client.get("/coordination/audit").get_data(as_text=True)
+    assert "In opstart → Gevestigd" in page
