@@ -16,10 +16,10 @@ from sem.catalogue.seed import seed_vocabularies
 from sem.extensions import db
 from sem.mail.services import sent_messages
 from sem.members.models import CharterVersion, Organisation, OrganisationLanguage, OrgStatus, Person, Role, Stage
-from sem.members.passwords import hash_password
+from sem.members.passwords import _hasher_for
 
 PASSWORD = "correct-horse-battery"
-_PASSWORD_HASH = hash_password(PASSWORD)
+_PASSWORD_HASH = _hasher_for("cheapest").hash(PASSWORD)
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
