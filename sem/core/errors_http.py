@@ -9,7 +9,7 @@ from sem.core.errors import DomainError, TooManyAttempts
 
 TITLES = {
     400: _l("The request could not be understood"),
-    403: _l("You may not see or do this"),
+    403: _l("You don't have access to this"),
     404: _l("Page not found"),
     405: _l("This action is not available here"),
     429: _l("Too many attempts"),

@@ -383,7 +383,7 @@ def invite_person(org: Organisation, email: str, role: Role, *, actor: Person) -
     record_event("person.invited", actor=actor, organisation=org, email=email, role=role.value)
     link = url_for("members.accept_invitation", token=invitation_token(invitation), _external=True)
     send_template(email, actor.locale, "invitation",
-                  _l("%(name)s invites you to SEM", name=org.name),
+                  _l("%(org)s invites you to SEM", org=org.name),
                   organisation=org, inviter=actor, link=link,
                   days=current_app.config["INVITATION_MAX_AGE_DAYS"])
     return invitation
