@@ -42,20 +42,25 @@ chromium:
 	@command -v chromium >/dev/null || apt-get install -y -q chromium || \
 		(apt-get update -q && apt-get install -y -q chromium)
 
+# axe-core, for the browser tests' accessibility checks (pinned in package-lock.json).
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null || apt-get install -y -q npm || (apt-get update -q && apt-get install -y -q npm)
+	npm ci --silent --no-audit --no-fund
+
 lint: install-dev
 	$(BIN)/ruff check .
 
-test: install-dev chromium lint translations test-sqlite test-postgresql
+test: install-dev chromium node_modules/.package-lock.json lint translations test-sqlite test-postgresql
 
-test-sqlite: install-dev translations
+test-sqlite: install-dev translations node_modules/.package-lock.json
 	$(BIN)/python -m pytest -q
 
 # A throw-away PostgreSQL database, created and dropped around the run.
-test-postgresql: install-dev translations
+test-postgresql: install-dev translations node_modules/.package-lock.json
 	@db=sem_test_$$$$; \
 	$(BIN)/python tests/pg_database.py create "$(PG_URL)" $$db || exit 1; \
 	DATABASE_URL="$(PG_URL)/$$db" $(BIN)/python -m pytest -q; status=$$?; \
 	$(BIN)/python tests/pg_database.py drop "$(PG_URL)" $$db; exit $$status
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+	rm -rf $(VENV) instance node_modules .pytest_cache .ruff_cache

@@ -95,6 +95,7 @@ APPLICATION = {**PROFILE, "name": "Brand new applicant", "stage": "emerging", "p
 JOIN = {"name": "New colleague", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
 NEW_PASSWORD_FORM = {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
 CHANGE_PASSWORD = {"pw-current_password": PASSWORD, "pw-password": NEW_PASSWORD, "pw-confirm": NEW_PASSWORD}
+ACCOUNT_FORM = {"name": "Renamed", "locale": "nl"}
 INVITE = {"email": "new-colleague@example.org", "role": "member"}
 REASON = {"reason": "Decided at the coordinators' meeting."}
 TERM = {"label_fr": "Jardinage", "label_nl": "Tuinieren", "label_en": "Gardening"}
@@ -148,12 +149,13 @@ MATRIX = [
     rule("POST", "/invitation/{invitation_token}",           *everyone(MY_ORGANISATION), data=JOIN),
     # my account
     rule("GET",  "/account",                                 *logged_in(200)),
-    rule("POST", "/account",                                 *logged_in(ACCOUNT), data={"name": "Renamed", "locale": "nl"}),
+    rule("POST", "/account",                                 *logged_in(ACCOUNT), data=ACCOUNT_FORM),
     rule("POST", "/account/password",                        *logged_in(ACCOUNT), data=CHANGE_PASSWORD),
     # organisations
     rule("GET",  "/organisation",                            LOGIN, Redirect("/organisations/{other_org}"),
          ORG_PAGE, ORG_PAGE, APPLICATIONS),
     rule("GET",  "/organisations/{org}",                     *everyone(200)),
+    # Only approved members are public; the profile page is not login_required, so anonymous visitors get 403.
     rule("GET",  "/organisations/{pending_org}",             403, 403, 403, 403, 200),
     rule("GET",  "/organisations/{suspended_org}",           403, 403, 403, 403, 200),
     rule("GET",  f"/organisations/{MISSING}",                *everyone(404)),
@@ -408,6 +410,19 @@ def test_pending_and_suspended_admins_can_log_in(app, client, make):
     assert urlsplit(login(client, app, world["pending_admin"]).headers["Location"]).path == "/application"
     other = app.test_client()
     assert urlsplit(login(other, app, world["suspended_admin"]).headers["Location"]).path == "/organisation"
+
+
+def test_organisation_admin_cannot_take_coordination_away(app, client, make):
+    """Removing a colleague who is also a network coordinator only detaches them."""
+    org = make.org()
+    colleague = make.person(org, role=Role.MEMBER, coordinator=True)
+    login(client, app, make.admin_of(org))
+    post(client, f"/people/{colleague}/remove")
+    coordinator_client = app.test_client()
+    login(coordinator_client, app, colleague)
+    assert coordinator_client.get("/coordination/applications").status_code == 200
+    with app.app_context():
+        assert db.session.get(Person, colleague).organisation_id is None
 
 
 def _post_rows():

@@ -102,8 +102,11 @@ class AcceptInvitationForm(NewPasswordForm):
 
 class AccountForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[DataRequired(REQUIRED), Length(max=120)])
-    locale = SelectField(_l("Language of the site and of your mails"),
-                         choices=[(code, LOCALE_NAMES[code]) for code in LOCALES])
+    locale = SelectField(_l("Language of the site and of your mails"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.locale.choices = [(code, LOCALE_NAMES[code]) for code in LOCALES]
 
 
 class InviteForm(FlaskForm):

@@ -361,6 +361,8 @@ def invitation_from_token(token: str) -> Invitation:
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None or not invitation.is_open:
         raise DomainError(_l("This invitation has already been used or withdrawn."))
+    if invitation.organisation.status is not OrgStatus.APPROVED:
+        raise DomainError(_l("This organisation cannot welcome new people at the moment."))
     return invitation
 
 
@@ -438,14 +440,21 @@ def set_role(person: Person, role: Role, *, actor: Person) -> None:
 
 
 def remove_person(person: Person, *, actor: Person) -> None:
-    """Deactivate a person: they can no longer log in; their name stays in the history."""
+    """Deactivate a person: they can no longer log in; their name stays in the history.
+
+    A network coordinator only leaves the organisation: an organisation's admin cannot take
+    coordination away from the network."""
     if not person.active:
         return
     if person.role is Role.ADMIN and person.organisation and _other_admins(person) == 0:
         raise DomainError(_l("An organisation needs at least one admin: name another admin first."))
+    record_event("person.removed", actor=actor, organisation=person.organisation, person=person)
+    if person.is_coordinator:
+        person.organisation = None
+        person.role = Role.MEMBER
+        return
     person.active = False
     person.removed_at = utcnow()
-    record_event("person.removed", actor=actor, organisation=person.organisation, person=person)
 
 
 # --- accounts ----------------------------------------------------------------------------

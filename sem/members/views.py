@@ -145,8 +145,6 @@ def reset_password(token):
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 def accept_invitation(token):
     invitation = members.invitation_from_token(token)
-    if current_user.is_authenticated:
-        logout_user()
     form = AcceptInvitationForm()
     if form.validate_on_submit():
         try:
@@ -157,6 +155,7 @@ def accept_invitation(token):
             db.session.rollback()
             show_domain_error(form, error)
         else:
+            logout_user()  # whoever used this browser before
             login_user(person)
             flash(_("Welcome to SEM!"), "success")
             return redirect(url_for(".my_organisation"))
@@ -328,6 +327,7 @@ def set_role(person_id):
 @login_required
 def remove_person(person_id):
     person = _managed_person(person_id)
+    org_id = person.organisation_id
     if ActionForm().validate_on_submit():
         try:
             members.remove_person(person, actor=current_user)
@@ -336,8 +336,8 @@ def remove_person(person_id):
             db.session.rollback()
             flash(error.message, "error")
         else:
-            flash(_("%(name)s no longer has access to SEM.", name=person.name), "success")
-    return redirect(url_for(".people", org_id=person.organisation_id))
+            flash(_("%(name)s no longer acts for the organisation.", name=person.name), "success")
+    return redirect(url_for(".people", org_id=org_id))
 
 
 # --- charter ---------------------------------------------------------------------------------

@@ -143,3 +143,27 @@ def test_admin_edits_the_profile_and_the_change_is_logged(app, client, make):
     with app.app_context():
         event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "organisation.updated"))
         assert set(event.details["fields"]) >= {"name", "commune", "languages"}
+
+
+def test_invitation_of_a_suspended_organisation_cannot_be_used(app, client, make, outbox):
+    org = make.org()
+    login(client, app, make.admin_of(org))
+    _invite(client, org)
+    with app.app_context():
+        from sem.members.models import Organisation, OrgStatus
+
+        db.session.get(Organisation, org).status = OrgStatus.SUSPENDED
+        db.session.commit()
+    newcomer = app.test_client()
+    path = _link_path(outbox[0])
+    assert newcomer.get(path).status_code == 400
+    assert post(newcomer, path, {"name": "X", "password": "long-enough-pw", "confirm": "long-enough-pw"}
+                ).status_code == 400
+
+
+def test_opening_an_invitation_link_does_not_log_out_whoever_is_logged_in(app, client, make, outbox):
+    org = make.org()
+    login(client, app, make.admin_of(org))
+    _invite(client, org)
+    assert client.get(_link_path(outbox[0])).status_code == 200
+    assert client.get("/account").status_code == 200  # still logged in
