@@ -1,7 +1,7 @@
 """Locale selection and the helpers that show things in the page's language."""
 
 from flask import has_request_context, request, session
-from flask_babel import force_locale, format_date, format_datetime, get_locale  # noqa: F401
+from flask_babel import force_locale, format_date, format_datetime, format_decimal, get_locale  # noqa: F401
 from flask_login import current_user
 
 # French first: the default when nothing else tells us. English is the source language.
@@ -40,6 +40,7 @@ def init_app(app) -> None:
         LOCALES=LOCALES,
         LOCALE_NAMES=LOCALE_NAMES,
     )
+    app.jinja_env.filters["number"] = format_decimal
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["datetime"] = (
         lambda value, fmt="medium": format_datetime(value, fmt) if value else ""

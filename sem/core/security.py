@@ -45,11 +45,14 @@ def _set_headers(response):
     return response
 
 
-def _load_person(person_id: str):
+def _load_person(session_id: str):
     from sem.members.models import Person
 
+    person_id, _, stamp = session_id.partition(":")
     person = db.session.get(Person, int(person_id)) if person_id.isdigit() else None
-    return person if person is not None and person.active else None
+    if person is None or not person.active or person.session_stamp != stamp:
+        return None
+    return person
 
 
 def init_app(app: Flask) -> None:

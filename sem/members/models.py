@@ -1,6 +1,7 @@
 """Organisations, the people who act for them, the charter and the audit log."""
 
 import enum
+import hashlib
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -130,6 +131,14 @@ class Person(UserMixin, TimestampMixin, db.Model):
         return self.active
 
     @property
+    def session_stamp(self) -> str:
+        """Changes with the password, so a new password logs out every other session."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_stamp}"
+
+    @property
     def is_admin(self) -> bool:
         return self.active and self.role is Role.ADMIN and self.organisation is not None
 
@@ -209,14 +218,3 @@ class AuditEvent(db.Model):
     actor: Mapped[Person | None] = relationship(foreign_keys=[actor_id])
     organisation: Mapped[Organisation | None] = relationship()
     person: Mapped[Person | None] = relationship(foreign_keys=[person_id])
-
-
-class LoginFailure(db.Model):
-    """A failed login, keyed by account or by address; recent ones throttle further tries.
-    Kept in the database so that every web worker sees the same count."""
-
-    __tablename__ = "login_failure"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(sa.String(300), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

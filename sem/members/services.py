@@ -13,6 +13,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from sem.catalogue.models import Term
 from sem.catalogue.vocab import COMMUNES, LANGUAGES, LEGAL_FORMS, find
+from sem.core import throttle
 from sem.core.db import utcnow
 from sem.core.errors import Conflict, DomainError, NotAllowed, TooManyAttempts
 from sem.core.i18n import LOCALES
@@ -23,7 +24,6 @@ from sem.members.models import (
     CharterAcceptance,
     CharterVersion,
     Invitation,
-    LoginFailure,
     Organisation,
     OrganisationLanguage,
     OrgStatus,
@@ -477,12 +477,8 @@ def authenticate(email: str, password: str, *, address: str) -> Person:
     window = timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
     keys = _failure_keys(email, address)
     for key, limit in keys.items():
-        failures = db.session.scalars(
-            sa.select(LoginFailure.created_at).where(LoginFailure.key == key, LoginFailure.created_at > now - window)
-            .order_by(LoginFailure.created_at.desc()).limit(limit)
-        ).all()
-        if len(failures) >= limit:
-            retry_after = int((failures[-1] + window - now).total_seconds()) + 1
+        retry_after = throttle.seconds_blocked(key, limit=limit, window=window, now=now)
+        if retry_after:
             raise TooManyAttempts(
                 _l("Too many failed attempts. Try again in %(minutes)d minutes.",
                    minutes=max(1, -(-retry_after // 60))),
@@ -490,11 +486,9 @@ def authenticate(email: str, password: str, *, address: str) -> Person:
             )
     person = _email_taken(email)
     if not verify_password(person.password_hash if person else None, password) or not person.active:
-        db.session.add_all([LoginFailure(key=key, created_at=now) for key in keys])
-        # Old failures are worthless; prune them here rather than in a job.
-        db.session.execute(sa.delete(LoginFailure).where(LoginFailure.created_at < now - 2 * window))
+        throttle.record(*keys, window=window, now=now)
         raise DomainError(_l("Wrong email address or password."), field="password")
-    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.key == f"account:{email}"))
+    throttle.forget(f"account:{email}")
     if needs_rehash(person.password_hash):
         person.password_hash = hash_password(password)
     person.last_login_at = now
@@ -523,7 +517,13 @@ def person_from_reset_token(token: str) -> Person:
 def request_password_reset(email: str) -> None:
     """Mail a reset link if the address belongs to an active account. The caller shows the
     same answer either way, so the form does not reveal who has an account."""
-    person = _email_taken(normalise_email(email), active_only=True)
+    email = normalise_email(email)
+    # A few links an hour per address, so the form cannot be used to flood someone's inbox.
+    key, window = f"reset:{email}", timedelta(hours=1)
+    if throttle.seconds_blocked(key, limit=3, window=window):
+        return
+    throttle.record(key, window=window)
+    person = _email_taken(email, active_only=True)
     if person is None:
         return
     link = url_for("members.reset_password", token=reset_token(person), _external=True)

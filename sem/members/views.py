@@ -196,6 +196,7 @@ def change_password():
             db.session.rollback()
             show_domain_error(password_form, error)
         else:
+            login_user(current_user._get_current_object())  # keep this session; others end
             flash(_("Your password is changed."), "success")
             return redirect(url_for(".account"))
     return render_template("members/account.html", form=form, password_form=password_form), 400

@@ -58,3 +58,14 @@ def test_error_pages_are_translated(client):
     response = client.get("/no-such-page", headers={"Accept-Language": "nl"})
     assert response.status_code == 404 and lang_of(response) == "nl"
     assert "Pagina niet gevonden" in response.get_data(as_text=True)
+
+
+def test_numbers_are_formatted_for_the_language(app):
+    from flask_babel import format_decimal
+
+    with app.test_request_context():
+        with force_locale("fr"):
+            assert format_decimal(12500) == "12\u202f500"
+        with force_locale("nl"):
+            assert format_decimal(12500) == "12.500"
+        assert app.jinja_env.filters["number"] is format_decimal

@@ -3,9 +3,10 @@
 import sqlalchemy as sa
 from flask_babel import force_locale
 
+from sem.core.throttle import ThrottleEvent
 from sem.extensions import db
 from sem.members import services as members
-from sem.members.models import LoginFailure, Person
+from sem.members.models import Person
 from tests.conftest import PASSWORD, csrf_token, link_path, login, post
 
 
@@ -57,7 +58,7 @@ def test_throttle_expires_after_the_lock_period(app, ctx, make):
     from sem.core.db import utcnow
 
     old = utcnow() - timedelta(minutes=app.config["LOGIN_LOCK_MINUTES"] + 1)
-    db.session.add_all([LoginFailure(key=f"account:{email}", created_at=old) for _ in range(10)])
+    db.session.add_all([ThrottleEvent(key=f"account:{email}", created_at=old) for _ in range(10)])
     db.session.flush()
     assert members.authenticate(email, PASSWORD, address="127.0.0.1").email == email
 
@@ -132,4 +133,32 @@ def test_login_redirects_only_to_local_pages(app, client, make):
         "csrf_token": csrf_token(client), "email": email, "password": PASSWORD})
     assert response.headers["Location"] == "/"
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginFailure)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ThrottleEvent)) == 0
+
+
+def test_reset_links_are_limited_per_address(app, client, make, outbox):
+    email = _email(app, make.person(make.org()))
+    for _ in range(5):
+        assert post(client, "/password/forgot", {"email": email}).status_code == 302
+    assert len(outbox) == 3
+
+
+def test_changing_the_password_logs_out_other_sessions(app, client, make):
+    person = make.person(make.org())
+    other_device = app.test_client()
+    login(client, app, person)
+    login(other_device, app, person)
+    post(client, "/account/password", {"pw-current_password": PASSWORD, "pw-password": "0123456789ab",
+                                       "pw-confirm": "0123456789ab"})
+    assert other_device.get("/account").status_code == 302  # sent to the login page
+    assert client.get("/account").status_code == 200  # this session stays
+
+
+def test_removed_person_is_logged_out_at_once(app, client, make):
+    org = make.org()
+    colleague = make.person(org)
+    login(client, app, colleague)
+    admin = app.test_client()
+    login(admin, app, make.admin_of(org))
+    post(admin, f"/people/{colleague}/remove")
+    assert client.get("/account").status_code == 302
