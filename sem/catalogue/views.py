@@ -8,8 +8,7 @@ from sem.catalogue import services as catalogue
 from sem.catalogue.forms import TermForm
 from sem.catalogue.models import Term, TermKind
 from sem.catalogue.vocab import TERM_KIND_LABELS
-from sem.core.errors import DomainError
-from sem.core.forms import show_domain_error
+from sem.core.forms import commit
 from sem.extensions import db
 from sem.members import policy
 from sem.members.forms import ActionForm
@@ -39,17 +38,11 @@ def index():
 def vocabulary(kind):
     term_kind = _kind(kind)
     form = TermForm()
-    if form.validate_on_submit():
-        try:
-            catalogue.add_term(term_kind, label_fr=form.label_fr.data, label_nl=form.label_nl.data,
-                               label_en=form.label_en.data, actor=current_user)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            flash(_("The entry is added."), "success")
-            return redirect(url_for(".vocabulary", kind=kind))
+    if form.validate_on_submit() and commit(lambda: catalogue.add_term(
+            term_kind, label_fr=form.label_fr.data, label_nl=form.label_nl.data, label_en=form.label_en.data,
+            actor=current_user), form)[0]:
+        flash(_("The entry is added."), "success")
+        return redirect(url_for(".vocabulary", kind=kind))
     return render_template("catalogue/vocabulary.html", kind=term_kind, kinds=list(TermKind),
                            kind_labels=TERM_KIND_LABELS, form=form, action_form=ActionForm(),
                            terms=catalogue.terms(term_kind, include_retired=True))
@@ -59,17 +52,11 @@ def vocabulary(kind):
 def edit_term(term_id):
     term = db.get_or_404(Term, term_id)
     form = TermForm(obj=term)
-    if form.validate_on_submit():
-        try:
-            catalogue.update_term(term, label_fr=form.label_fr.data, label_nl=form.label_nl.data,
-                                  label_en=form.label_en.data, actor=current_user)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            flash(_("The entry is saved."), "success")
-            return redirect(url_for(".vocabulary", kind=term.kind.value))
+    if form.validate_on_submit() and commit(lambda: catalogue.update_term(
+            term, label_fr=form.label_fr.data, label_nl=form.label_nl.data, label_en=form.label_en.data,
+            actor=current_user), form)[0]:
+        flash(_("The entry is saved."), "success")
+        return redirect(url_for(".vocabulary", kind=term.kind.value))
     return render_template("catalogue/edit_term.html", term=term, form=form, kind_labels=TERM_KIND_LABELS)
 
 

@@ -1,9 +1,15 @@
 """Form helpers shared by every area."""
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import flash
 from wtforms import SelectMultipleField, widgets
 
 from sem.core.errors import DomainError
+from sem.extensions import db
+
+T = TypeVar("T")
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -20,3 +26,19 @@ def show_domain_error(form, error: DomainError) -> None:
         field.errors = [*field.errors, error.message] if isinstance(field.errors, list) else [error.message]
     else:
         flash(error.message, "error")
+
+
+def commit(action: Callable[[], T], form=None) -> tuple[bool, T | DomainError]:
+    """Run one service call as the request's unit of work and commit it.
+
+    On a DomainError nothing is kept: the transaction rolls back and the message goes beside
+    its field on `form` (or above the page). Returns (True, what the service returned) or
+    (False, the error)."""
+    try:
+        result = action()
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        show_domain_error(form, error)
+        return False, error
+    return True, result

@@ -5,8 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from sem.core.errors import DomainError
-from sem.core.forms import show_domain_error
+from sem.core.forms import commit
 from sem.extensions import db
 from sem.members import policy, stats
 from sem.members import services as members
@@ -54,16 +53,42 @@ def organisations():
                            statuses=list(OrgStatus), counts=stats.status_counts())
 
 
-@bp.get("/organisations/<int:org_id>")
-def organisation(org_id):
-    org = db.get_or_404(Organisation, org_id)
+def _organisation_page(org: Organisation, status: int = 200, **forms):
+    """The organisation's file; `forms` replaces blank forms with submitted ones (and their errors)."""
     events = db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.organisation_id == org.id).order_by(AuditEvent.id.desc()).limit(50)
     ).all()
+    blank = {"approve_form": ApproveForm(stage=org.stage.value, formdata=None),
+             "reason_form": ReasonForm(formdata=None),
+             "stage_form": StageForm(stage=org.stage.value, formdata=None)}
     return render_template("coordination/organisation.html", organisation=org, events=events,
-                           approve_form=ApproveForm(stage=org.stage.value), reason_form=ReasonForm(),
-                           stage_form=StageForm(stage=org.stage.value),
-                           charter_ok=policy.charter_accepted(org))
+                           charter_ok=policy.charter_accepted(org), **{**blank, **forms}), status
+
+
+@bp.get("/organisations/<int:org_id>")
+def organisation(org_id):
+    return _organisation_page(db.get_or_404(Organisation, org_id))
+
+
+def _decide(org: Organisation, form, form_name: str, action, message: str, target: str):
+    """Validate a decision form, run the decision, commit; or show the page again with errors."""
+    if not form.validate_on_submit():
+        return _organisation_page(org, 400, **{form_name: form})
+    ok, outcome = commit(action, form)
+    if not ok:
+        return _organisation_page(org, outcome.status_code, **{form_name: form})
+    flash(message, "success")
+    return redirect(target)
+
+
+@bp.post("/organisations/<int:org_id>/approve")
+def approve(org_id):
+    org = db.get_or_404(Organisation, org_id)
+    form = ApproveForm()
+    return _decide(org, form, "approve_form",
+                   lambda: members.approve_application(org, actor=current_user, stage=Stage(form.stage.data),
+                                                       reason=form.reason.data),
+                   _("%(name)s is now a member.", name=org.name), url_for(".applications"))
 
 
 DECISIONS = {
@@ -73,64 +98,22 @@ DECISIONS = {
 }
 
 
-def _render_with_error(org, error, **forms):
-    db.session.rollback()
-    context = {"approve_form": ApproveForm(stage=org.stage.value, formdata=None),
-               "reason_form": ReasonForm(formdata=None), "stage_form": StageForm(stage=org.stage.value, formdata=None)}
-    context.update(forms)
-    for form in forms.values():
-        show_domain_error(form, error)
-    events = db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.organisation_id == org.id).order_by(AuditEvent.id.desc()).limit(50)
-    ).all()
-    return render_template("coordination/organisation.html", organisation=org, events=events,
-                           charter_ok=policy.charter_accepted(org), **context), error.status_code
-
-
-@bp.post("/organisations/<int:org_id>/approve")
-def approve(org_id):
-    org = db.get_or_404(Organisation, org_id)
-    form = ApproveForm()
-    if not form.validate_on_submit():
-        return _render_with_error(org, DomainError(_("Choose a stage."), field="stage"), approve_form=form)
-    try:
-        members.approve_application(org, actor=current_user, stage=Stage(form.stage.data), reason=form.reason.data)
-        db.session.commit()
-    except DomainError as error:
-        return _render_with_error(org, error, approve_form=form)
-    flash(_("%(name)s is now a member.", name=org.name), "success")
-    return redirect(url_for(".applications"))
-
-
 @bp.post("/organisations/<int:org_id>/<any(reject, suspend, reinstate):decision>")
 def decide(org_id, decision):
     org = db.get_or_404(Organisation, org_id)
     form = ReasonForm()
     service, message = DECISIONS[decision]
-    if not form.validate_on_submit():
-        return _render_with_error(org, DomainError(_("Please give a reason."), field="reason"), reason_form=form)
-    try:
-        service(org, actor=current_user, reason=form.reason.data)
-        db.session.commit()
-    except DomainError as error:
-        return _render_with_error(org, error, reason_form=form)
-    flash(message(), "success")
-    return redirect(url_for(".organisation", org_id=org.id))
+    return _decide(org, form, "reason_form", lambda: service(org, actor=current_user, reason=form.reason.data),
+                   message(), url_for(".organisation", org_id=org.id))
 
 
 @bp.post("/organisations/<int:org_id>/stage")
 def set_stage(org_id):
     org = db.get_or_404(Organisation, org_id)
     form = StageForm()
-    if not form.validate_on_submit():
-        return _render_with_error(org, DomainError(_("Please give a reason."), field="reason"), stage_form=form)
-    try:
-        members.set_stage(org, Stage(form.stage.data), actor=current_user, reason=form.reason.data)
-        db.session.commit()
-    except DomainError as error:
-        return _render_with_error(org, error, stage_form=form)
-    flash(_("The stage is saved."), "success")
-    return redirect(url_for(".organisation", org_id=org.id))
+    return _decide(org, form, "stage_form",
+                   lambda: members.set_stage(org, Stage(form.stage.data), actor=current_user, reason=form.reason.data),
+                   _("The stage is saved."), url_for(".organisation", org_id=org.id))
 
 
 @bp.route("/charter", methods=["GET", "POST"])
@@ -138,13 +121,9 @@ def charter():
     current = members.current_charter()
     form = CharterForm(obj=current)
     if form.validate_on_submit():
-        try:
-            version = members.publish_charter(form.text_fr.data, form.text_nl.data, actor=current_user)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
+        ok, version = commit(lambda: members.publish_charter(form.text_fr.data, form.text_nl.data,
+                                                             actor=current_user), form)
+        if ok:
             flash(_("Version %(n)d of the charter is published.", n=version.version), "success")
             return redirect(url_for(".charter"))
     return render_template("coordination/charter.html", form=form, charter=current)

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from sem.core.errors import DomainError
-from sem.core.forms import show_domain_error
+from sem.core.forms import commit, show_domain_error
 from sem.core.i18n import current_locale
 from sem.core.security import client_address, safe_next
 from sem.extensions import db
@@ -55,17 +55,12 @@ def apply():
     form = ApplicationForm()
     charter = members.current_charter()
     if form.validate_on_submit():
-        try:
-            person = members.apply_for_membership(
-                _profile(form), stage=Stage(form.stage.data), person_name=form.person_name.data,
-                email=form.email.data, password=form.password.data, locale=current_locale(),
-                accepts_charter=form.accept_charter.data,
-            )
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
+        ok, person = commit(lambda: members.apply_for_membership(
+            _profile(form), stage=Stage(form.stage.data), person_name=form.person_name.data,
+            email=form.email.data, password=form.password.data, locale=current_locale(),
+            accepts_charter=form.accept_charter.data,
+        ), form)
+        if ok:
             login_user(person)
             flash(_("Thank you! Your application is sent to the network's coordinators."), "success")
             return redirect(url_for(".application"))
@@ -129,16 +124,9 @@ def forgot_password():
 def reset_password(token):
     person = members.person_from_reset_token(token)
     form = NewPasswordForm()
-    if form.validate_on_submit():
-        try:
-            members.set_password(person, form.password.data)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            flash(_("Your password is changed. You can log in with it now."), "success")
-            return redirect(url_for(".login"))
+    if form.validate_on_submit() and commit(lambda: members.set_password(person, form.password.data), form)[0]:
+        flash(_("Your password is changed. You can log in with it now."), "success")
+        return redirect(url_for(".login"))
     return render_template("members/reset_password.html", form=form)
 
 
@@ -147,14 +135,9 @@ def accept_invitation(token):
     invitation = members.invitation_from_token(token)
     form = AcceptInvitationForm()
     if form.validate_on_submit():
-        try:
-            person = members.accept_invitation(invitation, name=form.name.data, password=form.password.data,
-                                               locale=current_locale())
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
+        ok, person = commit(lambda: members.accept_invitation(
+            invitation, name=form.name.data, password=form.password.data, locale=current_locale()), form)
+        if ok:
             logout_user()  # whoever used this browser before
             login_user(person)
             flash(_("Welcome to SEM!"), "success")
@@ -170,16 +153,10 @@ def accept_invitation(token):
 def account():
     form = AccountForm(obj=current_user)
     password_form = ChangePasswordForm(prefix="pw")
-    if form.validate_on_submit():
-        try:
-            members.update_account(current_user, name=form.name.data, locale=form.locale.data)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            flash(_("Your account is saved."), "success")
-            return redirect(url_for(".account"))
+    if form.validate_on_submit() and commit(
+            lambda: members.update_account(current_user, name=form.name.data, locale=form.locale.data), form)[0]:
+        flash(_("Your account is saved."), "success")
+        return redirect(url_for(".account"))
     return render_template("members/account.html", form=form, password_form=password_form)
 
 
@@ -188,17 +165,11 @@ def account():
 def change_password():
     form = AccountForm(obj=current_user, formdata=None)
     password_form = ChangePasswordForm(prefix="pw")
-    if password_form.validate_on_submit():
-        try:
-            members.change_password(current_user, password_form.current_password.data, password_form.password.data)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(password_form, error)
-        else:
-            login_user(current_user._get_current_object())  # keep this session; others end
-            flash(_("Your password is changed."), "success")
-            return redirect(url_for(".account"))
+    if password_form.validate_on_submit() and commit(lambda: members.change_password(
+            current_user, password_form.current_password.data, password_form.password.data), password_form)[0]:
+        login_user(current_user._get_current_object())  # keep this session; others end
+        flash(_("Your password is changed."), "success")
+        return redirect(url_for(".account"))
     return render_template("members/account.html", form=form, password_form=password_form), 400
 
 
@@ -238,16 +209,10 @@ def edit_organisation(org_id):
         form.sectors.data = [t.id for t in org.sectors]
         form.methods.data = [t.id for t in org.methods]
         form.publics.data = [t.id for t in org.publics]
-    if form.validate_on_submit():
-        try:
-            members.update_profile(org, _profile(form), actor=current_user)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            flash(_("The profile is saved."), "success")
-            return redirect(url_for(".organisation", org_id=org.id))
+    if form.validate_on_submit() and commit(
+            lambda: members.update_profile(org, _profile(form), actor=current_user), form)[0]:
+        flash(_("The profile is saved."), "success")
+        return redirect(url_for(".organisation", org_id=org.id))
     return render_template("members/edit_organisation.html", form=form, organisation=org)
 
 
@@ -274,13 +239,7 @@ def invite(org_id):
     policy.require(policy.can_manage(current_user, org))
     form = InviteForm()
     if form.validate_on_submit():
-        try:
-            members.invite_person(org, form.email.data, Role(form.role.data), actor=current_user)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
+        if commit(lambda: members.invite_person(org, form.email.data, Role(form.role.data), actor=current_user))[0]:
             flash(_("The invitation is sent to %(email)s.", email=form.email.data), "success")
     else:
         for errors in form.errors.values():
@@ -312,15 +271,9 @@ def _managed_person(person_id: int) -> Person:
 def set_role(person_id):
     person = _managed_person(person_id)
     form = RoleForm()
-    if form.validate_on_submit():
-        try:
-            members.set_role(person, Role(form.role.data), actor=current_user)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            flash(_("The role of %(name)s is changed.", name=person.name), "success")
+    if form.validate_on_submit() and commit(lambda: members.set_role(person, Role(form.role.data),
+                                                                     actor=current_user))[0]:
+        flash(_("The role of %(name)s is changed.", name=person.name), "success")
     return redirect(url_for(".people", org_id=person.organisation_id))
 
 
@@ -329,15 +282,8 @@ def set_role(person_id):
 def remove_person(person_id):
     person = _managed_person(person_id)
     org_id = person.organisation_id
-    if ActionForm().validate_on_submit():
-        try:
-            members.remove_person(person, actor=current_user)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            flash(_("%(name)s no longer acts for the organisation.", name=person.name), "success")
+    if ActionForm().validate_on_submit() and commit(lambda: members.remove_person(person, actor=current_user))[0]:
+        flash(_("%(name)s no longer acts for the organisation.", name=person.name), "success")
     return redirect(url_for(".people", org_id=org_id))
 
 
