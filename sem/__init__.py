@@ -25,12 +25,13 @@ def create_app(config_class=None, **overrides) -> Flask:
         os.makedirs(os.path.dirname(uri.removeprefix("sqlite:///")) or ".", exist_ok=True)
 
     from sem.core import db_setup, errors_http, i18n, security
-    from sem.core.db import render_item
+    from sem.core.db import include_object, render_item
     from sem.extensions import babel, csrf, db, login_manager, migrate
 
     db.init_app(app)
     db_setup.init_app(app)
-    migrate.init_app(app, db, render_as_batch=True, compare_type=True, render_item=render_item)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True, render_item=render_item,
+                     include_object=include_object)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: "Europe/Brussels")
     i18n.init_app(app)

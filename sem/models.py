@@ -1,7 +1,9 @@
 """Every model, imported in one place so that Alembic and create_all see all tables."""
 
-from sem.catalogue.models import Term, TermKind  # noqa: F401
+from sem.catalogue.models import Competence, Domain, Term, TermKind  # noqa: F401
 from sem.core.throttle import ThrottleEvent  # noqa: F401
+from sem.market.models import Need, Offer  # noqa: F401
+from sem.market.search import SearchDocument  # noqa: F401
 from sem.members.models import (  # noqa: F401
     AuditEvent,
     CharterAcceptance,

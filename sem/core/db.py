@@ -71,3 +71,14 @@ def render_item(type_, obj, autogen_context):
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
+
+
+# Search structures that are not models: SQLite's FTS5 table (and its shadow tables) and
+# PostgreSQL's expression index. Migrations create them; autogenerate must leave them be.
+UNMODELLED = ("search_fts", "ix_search_document_fts")
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    if reflected and compare_to is None and name and name.startswith(UNMODELLED):
+        return False
+    return True
