@@ -37,12 +37,12 @@ def demo_command():
 
 @sem_cli.command("seed")
 def seed_command():
-    """Add the default vocabularies that are missing (for a new, real network)."""
-    from sem.catalogue.seed import seed_vocabularies
+    """Add the default vocabularies and competences that are missing (for a new network)."""
+    from sem.catalogue.seed import seed_competences, seed_vocabularies
 
-    added = seed_vocabularies()
+    added = seed_vocabularies() + seed_competences()
     db.session.commit()
-    click.echo(f"Added {added} vocabulary term(s).")
+    click.echo(f"Added {added} vocabulary term(s), domain(s) and competence(s).")
 
 
 @sem_cli.command("create-coordinator")

@@ -4,7 +4,7 @@ established and emerging, with documented logins. Loading it twice changes nothi
 import sqlalchemy as sa
 
 from sem.catalogue.models import Term
-from sem.catalogue.seed import seed_vocabularies
+from sem.catalogue.seed import seed_competences, seed_vocabularies
 from sem.core.db import utcnow
 from sem.extensions import db
 from sem.members import services as members
@@ -185,7 +185,7 @@ def _email_for(name: str, index: int) -> str:
 
 def load_demo() -> dict[str, int]:
     """Create what is missing of the demo network; never duplicates or overwrites."""
-    counts = {"terms": seed_vocabularies(), "organisations": 0, "people": 0}
+    counts = {"terms": seed_vocabularies() + seed_competences(), "organisations": 0, "people": 0}
     password_hash = hash_password(DEMO_PASSWORD)
 
     coordinator = db.session.scalar(sa.select(Person).where(Person.email == COORDINATOR[0]))

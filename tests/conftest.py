@@ -12,7 +12,7 @@ from flask_migrate import upgrade
 
 from config import TestingConfig
 from sem import create_app
-from sem.catalogue.seed import seed_vocabularies
+from sem.catalogue.seed import seed_competences, seed_vocabularies
 from sem.extensions import db
 from sem.mail.services import sent_messages
 from sem.members.models import CharterVersion, Organisation, OrganisationLanguage, OrgStatus, Person, Role, Stage
@@ -100,6 +100,7 @@ class Factory:
     def vocabularies(self):
         with self.app.app_context():
             seed_vocabularies()
+            seed_competences()
             db.session.commit()
 
     def charter(self, text_fr="Charte v1", text_nl="Charter v1") -> int:

@@ -58,3 +58,88 @@ def seed_vocabularies() -> int:
                 added += 1
     db.session.flush()
     return added
+
+
+# code, (fr, nl, en), [(code, fr, nl, en), ...]
+COMPETENCES = [
+    ("it", ("Support informatique", "IT-ondersteuning", "IT support"), [
+        ("it-hardware", "Matériel et maintenance", "Hardware en onderhoud", "Hardware and maintenance"),
+        ("it-network", "Réseau et wifi", "Netwerk en wifi", "Network and wifi"),
+        ("it-website", "Site web", "Website", "Website"),
+        ("it-free-software", "Logiciels libres", "Vrije software", "Free software"),
+        ("it-security", "Cybersécurité", "Cyberveiligheid", "Cybersecurity"),
+    ]),
+    ("gdpr", ("RGPD et protection des données", "AVG en gegevensbescherming", "GDPR and data protection"), [
+        ("gdpr-compliance", "Mise en conformité RGPD", "AVG-conformiteit", "GDPR compliance"),
+        ("gdpr-register", "Registre des traitements", "Verwerkingsregister", "Processing register"),
+    ]),
+    ("documentation", ("Documentation et archives", "Documentatie en archief", "Documentation and archives"), [
+        ("doc-centre", "Centre de documentation", "Documentatiecentrum", "Documentation centre"),
+        ("doc-archives", "Archivage", "Archivering", "Archiving"),
+        ("doc-research", "Recherche documentaire", "Documentair onderzoek", "Documentary research"),
+    ]),
+    ("accounting", ("Comptabilité et finances", "Boekhouding en financiën", "Accounting and finance"), [
+        ("acc-bookkeeping", "Tenue de comptabilité", "Boekhouding voeren", "Bookkeeping"),
+        ("acc-annual-accounts", "Comptes annuels", "Jaarrekening", "Annual accounts"),
+        ("acc-budget", "Budget et trésorerie", "Begroting en thesaurie", "Budget and cash flow"),
+    ]),
+    ("legal", ("Formes juridiques et statuts", "Rechtsvormen en statuten", "Legal forms and statutes"), [
+        ("legal-statutes", "Rédaction de statuts", "Statuten opstellen", "Drafting statutes"),
+        ("legal-asbl", "Obligations des ASBL", "Verplichtingen van vzw's", "Non-profit obligations"),
+        ("legal-contracts", "Contrats et conventions", "Contracten en overeenkomsten", "Contracts and agreements"),
+    ]),
+    ("fundraising", ("Recherche de fonds", "Fondsenwerving", "Fundraising"), [
+        ("fund-grants", "Dossiers de subsides", "Subsidiedossiers", "Grant applications"),
+        ("fund-crowdfunding", "Financement participatif", "Crowdfunding", "Crowdfunding"),
+    ]),
+    ("communication", ("Communication et graphisme", "Communicatie en grafisch ontwerp",
+                       "Communication and graphic design"), [
+        ("com-graphic-design", "Graphisme", "Grafisch ontwerp", "Graphic design"),
+        ("com-social-media", "Réseaux sociaux", "Sociale media", "Social media"),
+        ("com-press", "Relations presse", "Persrelaties", "Press relations"),
+        ("com-video", "Vidéo et photo", "Video en foto", "Video and photography"),
+    ]),
+    ("translation", ("Traduction FR↔NL", "Vertaling FR↔NL", "FR↔NL translation"), [
+        ("tr-written", "Traduction écrite", "Schriftelijke vertaling", "Written translation"),
+        ("tr-interpreting", "Interprétation", "Tolken", "Interpreting"),
+        ("tr-proofreading", "Relecture", "Nalezen", "Proofreading"),
+    ]),
+    ("hr", ("RH et bénévolat", "HR en vrijwilligerswerk", "HR and volunteering"), [
+        ("hr-volunteers", "Gestion des bénévoles", "Vrijwilligersbeheer", "Volunteer management"),
+        ("hr-recruitment", "Recrutement", "Aanwerving", "Recruitment"),
+        ("hr-payroll", "Paie et contrats de travail", "Loonadministratie en arbeidscontracten",
+         "Payroll and employment contracts"),
+    ]),
+    ("rooms", ("Salles et matériel", "Zalen en materiaal", "Rooms and equipment"), [
+        ("room-meeting", "Salle de réunion", "Vergaderzaal", "Meeting room"),
+        ("room-event", "Salle pour événements", "Zaal voor evenementen", "Event hall"),
+        ("room-equipment", "Prêt de matériel", "Uitlenen van materiaal", "Equipment loan"),
+    ]),
+    ("training", ("Formation et animation", "Vorming en begeleiding", "Training and facilitation"), [
+        ("train-facilitation", "Animation de réunions", "Vergaderbegeleiding", "Meeting facilitation"),
+        ("train-workshops", "Ateliers et formations", "Workshops en opleidingen", "Workshops and training"),
+        ("train-governance", "Gouvernance participative", "Participatief bestuur", "Participatory governance"),
+    ]),
+]
+
+
+def seed_competences() -> int:
+    """Add the default domains and competences that are missing (by code)."""
+    from sem.catalogue.models import Competence, Domain
+
+    domains = {d.code: d for d in db.session.scalars(sa.select(Domain))}
+    existing = set(db.session.scalars(sa.select(Competence.code)))
+    added = 0
+    for position, (code, (fr, nl, en), competences) in enumerate(COMPETENCES):
+        domain = domains.get(code)
+        if domain is None:
+            domain = Domain(code=code, label_fr=fr, label_nl=nl, label_en=en, position=position)
+            db.session.add(domain)
+            added += 1
+        for sub_position, (sub_code, sub_fr, sub_nl, sub_en) in enumerate(competences):
+            if sub_code not in existing:
+                db.session.add(Competence(domain=domain, code=sub_code, label_fr=sub_fr, label_nl=sub_nl,
+                                          label_en=sub_en, position=sub_position))
+                added += 1
+    db.session.flush()
+    return added
