@@ -70,6 +70,11 @@ class Config:
     INVITATION_MAX_AGE_DAYS = _int("INVITATION_MAX_AGE_DAYS", 14)
     APPLICATION_REMINDER_DAYS = _int("APPLICATION_REMINDER_DAYS", 3)
     MIN_PASSWORD_LENGTH = 10
+    # Offers and needs: how long they stay open, and how early their owner is warned.
+    OFFER_LIFETIME_DAYS = _int("OFFER_LIFETIME_DAYS", 182)
+    STANDING_OFFER_LIFETIME_DAYS = _int("STANDING_OFFER_LIFETIME_DAYS", 365)
+    NEED_LIFETIME_DAYS = _int("NEED_LIFETIME_DAYS", 91)
+    EXPIRY_WARNING_DAYS = _int("EXPIRY_WARNING_DAYS", 14)
     PASSWORD_HASH_PROFILE = "default"  # noqa: S105 - Argon2id, RFC 9106 low-memory parameters
     # How many reverse proxies (nginx, a load balancer) stand in front of the app: their
     # X-Forwarded-For/-Proto headers are then trusted, so throttling sees real addresses.

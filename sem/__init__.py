@@ -40,8 +40,11 @@ def create_app(config_class=None, **overrides) -> Flask:
     errors_http.init_app(app)
 
     from sem import models  # noqa: F401  (every table, for Alembic and create_all)
+    from sem.api.views import bp as api_bp
     from sem.catalogue.views import bp as catalogue_bp
+    from sem.catalogue.views import competences_bp
     from sem.core.views import bp as main_bp
+    from sem.market.views import bp as market_bp
     from sem.members.coordination import bp as coordination_bp
     from sem.members.views import bp as members_bp
 
@@ -49,11 +52,16 @@ def create_app(config_class=None, **overrides) -> Flask:
     app.register_blueprint(members_bp)
     app.register_blueprint(coordination_bp)
     app.register_blueprint(catalogue_bp)
+    app.register_blueprint(competences_bp)
+    app.register_blueprint(market_bp)
+    app.register_blueprint(api_bp)
 
     from sem.catalogue import vocab
+    from sem.market import labels as market_labels
     from sem.members import labels, policy
 
-    app.jinja_env.globals.update(labels.template_globals(), policy=policy, vocab=vocab)
+    app.jinja_env.globals.update(**labels.template_globals(), **market_labels.template_globals(), policy=policy,
+                                 vocab=vocab)
 
     from sem.cli import register
 

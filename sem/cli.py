@@ -45,6 +45,16 @@ def seed_command():
     click.echo(f"Added {added} vocabulary term(s), domain(s) and competence(s).")
 
 
+@sem_cli.command("reindex")
+def reindex_command():
+    """Rebuild the directory's search index (after a bulk import or an upgrade)."""
+    from sem.market.search import reindex_all
+
+    count = reindex_all(db.session)
+    db.session.commit()
+    click.echo(f"Indexed {count} organisation(s), offer(s) and need(s).")
+
+
 @sem_cli.command("create-coordinator")
 @click.argument("email")
 @click.argument("name")

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
-from sem.catalogue.models import Term, TermKind
+from sem.catalogue.models import Competence, Domain, Term, TermKind
 from sem.extensions import db
 from sem.members import services as members
 from sem.members.models import AuditEvent, Invitation, Organisation, OrgStatus, Person, Role
@@ -60,6 +60,7 @@ class Bug:
 LOGIN = Redirect("/login")
 HOME = Redirect("/")
 MY_ORGANISATION = Redirect("/organisation")
+MY_SPACE = Redirect("/home")
 ORG_PAGE = Redirect("/organisations/{org}")
 PEOPLE = Redirect("/organisations/{org}/people")
 OTHER_PEOPLE = Redirect("/organisations/{other_org}/people")
@@ -99,6 +100,9 @@ ACCOUNT_FORM = {"name": "Renamed", "locale": "nl"}
 INVITE = {"email": "new-colleague@example.org", "role": "member"}
 REASON = {"reason": "Decided at the coordinators' meeting."}
 TERM = {"label_fr": "Jardinage", "label_nl": "Tuinieren", "label_en": "Gardening"}
+# competence catalogue
+COMPETENCES = Redirect("/coordination/competences/")
+CATALOGUE_ENTRY = {**TERM, "description_fr": "Potagers", "description_nl": "Moestuinen", "description_en": "Plots"}
 
 
 # --- the matrix -----------------------------------------------------------------------------
@@ -132,7 +136,7 @@ MATRIX = [
          data=APPLICATION),
     rule("GET",  "/application",                             LOGIN, 200, 200, 200, 404),
     rule("GET",  "/login",                                   200, *(HOME,) * 4),
-    rule("POST", "/login",                                   MY_ORGANISATION, *(HOME,) * 4,
+    rule("POST", "/login",                                   MY_SPACE, *(HOME,) * 4,
          data={"email": "{member_email}", "password": PASSWORD}),
     rule("POST", "/logout",                                  *everyone(HOME)),
     # forgotten passwords and invitations: the token is the permission
@@ -212,6 +216,27 @@ MATRIX = [
     rule("POST", "/coordination/vocabularies/terms/{term}",  *coordinators_only(SECTORS), data=TERM),
     rule("POST", "/coordination/vocabularies/terms/{term}/retire",  *coordinators_only(SECTORS)),
     rule("POST", "/coordination/vocabularies/terms/{term}/restore", *coordinators_only(SECTORS)),
+    # competence catalogue (domain → competence)
+    rule("GET",  "/coordination/competences/",               *coordinators_only(200)),
+    rule("POST", "/coordination/competences/",               *coordinators_only(COMPETENCES), data=CATALOGUE_ENTRY),
+    rule("GET",  "/coordination/competences/domains/{domain}", *coordinators_only(200)),
+    rule("GET",  f"/coordination/competences/domains/{MISSING}", *coordinators_only(404)),
+    rule("POST", "/coordination/competences/domains/{domain}", *coordinators_only(COMPETENCES), data=CATALOGUE_ENTRY),
+    rule("POST", "/coordination/competences/domains/{domain}/retire",  *coordinators_only(COMPETENCES)),
+    rule("POST", "/coordination/competences/domains/{domain}/restore", *coordinators_only(COMPETENCES)),
+    rule("GET",  "/coordination/competences/domains/{domain}/new", *coordinators_only(200)),
+    rule("POST", "/coordination/competences/domains/{domain}/new", *coordinators_only(COMPETENCES),
+         data=CATALOGUE_ENTRY),
+    rule("GET",  "/coordination/competences/{competence}",   *coordinators_only(200)),
+    rule("GET",  f"/coordination/competences/{MISSING}",     *coordinators_only(404)),
+    rule("POST", "/coordination/competences/{competence}",   *coordinators_only(COMPETENCES),
+         data={**CATALOGUE_ENTRY, "domain_id": "{domain}"}),
+    rule("POST", "/coordination/competences/{competence}/retire",  *coordinators_only(COMPETENCES)),
+    rule("POST", "/coordination/competences/{competence}/restore", *coordinators_only(COMPETENCES)),
+    rule("GET",  "/coordination/competences/{competence}/merge", *coordinators_only(200)),
+    rule("GET",  f"/coordination/competences/{MISSING}/merge", *coordinators_only(404)),
+    rule("POST", "/coordination/competences/{competence}/merge", *coordinators_only(COMPETENCES),
+         data={"target_id": "{other_competence}", "reason": "Duplicates"}),
 ]
 
 
@@ -303,6 +328,11 @@ def build_world(app, make) -> dict:
         world["reset_token"] = members.reset_token(member)
         world["term"] = db.session.scalar(
             sa.select(Term.id).where(Term.kind == TermKind.SECTOR).order_by(Term.id).limit(1))
+        # competence catalogue
+        world["domain"] = db.session.scalar(sa.select(Domain.id).where(Domain.code == "it"))
+        world["competence"], world["other_competence"] = (
+            db.session.scalar(sa.select(Competence.id).where(Competence.code == code))
+            for code in ("it-website", "it-hardware"))
     return world
 
 
@@ -382,6 +412,7 @@ def _endpoint(app, method: str, url_template: str) -> str:
                                          "coordinator", "invitation", "term", "own", "own_member",
                                          "own_invitation")}
     placeholders |= {"reset_token": "token", "invitation_token": "token"}
+    placeholders |= {key: "1" for key in ("domain", "competence", "other_competence")}  # competence catalogue
     adapter = app.url_map.bind("sem.test")
     endpoint, _ = adapter.match(url_template.format_map(placeholders), method=method)
     return endpoint
@@ -409,7 +440,7 @@ def test_pending_and_suspended_admins_can_log_in(app, client, make):
     world = build_world(app, make)
     assert urlsplit(login(client, app, world["pending_admin"]).headers["Location"]).path == "/application"
     other = app.test_client()
-    assert urlsplit(login(other, app, world["suspended_admin"]).headers["Location"]).path == "/organisation"
+    assert urlsplit(login(other, app, world["suspended_admin"]).headers["Location"]).path == "/home"
 
 
 def test_organisation_admin_cannot_take_coordination_away(app, client, make):

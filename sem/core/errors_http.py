@@ -1,6 +1,7 @@
-"""One mapping from errors to responses: an HTML page in the visitor's language."""
+"""One mapping from errors to responses: an HTML page in the visitor's language, or a JSON
+problem document under /api/ (sem/api/problems.py)."""
 
-from flask import Flask, render_template
+from flask import Flask, has_request_context, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -25,7 +26,15 @@ MESSAGES = {
 }
 
 
+def _for_api() -> bool:
+    return has_request_context() and request.path.startswith("/api/")
+
+
 def render_error(code: int, message=None):
+    if _for_api():
+        from sem.api.problems import problem
+
+        return problem(code, message)
     title = TITLES.get(code, TITLES[400 if code < 500 else 500])
     return render_template("errors/error.html", code=code, title=title,
                            message=message or MESSAGES.get(code, MESSAGES[400])), code
@@ -48,6 +57,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error):
+        if _for_api():
+            from sem.api.problems import from_http_exception
+
+            return from_http_exception(error)
         if error.code in TITLES:
             return render_error(error.code)
         return error

@@ -1,5 +1,7 @@
 """Locale selection and the helpers that show things in the page's language."""
 
+from decimal import Decimal
+
 from flask import has_request_context, request, session
 from flask_babel import force_locale, format_date, format_datetime, format_decimal, get_locale  # noqa: F401
 from flask_login import current_user
@@ -33,6 +35,14 @@ def label(obj, locale: str | None = None) -> str:
     return getattr(obj, f"label_{locale}", None) or obj.label_fr
 
 
+def format_hours(minutes: int | None) -> str:
+    """Integer minutes as hours for the page's language: 90 → "1,5 h" (fr), "1,5 u" (nl)."""
+    if minutes is None:
+        return ""
+    number = format_decimal(Decimal(minutes) / 60, format="#,##0.##")
+    return f"{number}\u00a0{'u' if current_locale() == 'nl' else 'h'}"
+
+
 def init_app(app) -> None:
     app.jinja_env.globals.update(
         get_locale=current_locale,
@@ -41,6 +51,7 @@ def init_app(app) -> None:
         LOCALE_NAMES=LOCALE_NAMES,
     )
     app.jinja_env.filters["number"] = format_decimal
+    app.jinja_env.filters["hours"] = format_hours
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["datetime"] = (
         lambda value, fmt="medium": format_datetime(value, fmt) if value else ""

@@ -6,6 +6,7 @@ from flask_login import current_user
 from sem.core.i18n import LOCALES
 from sem.core.security import safe_next
 from sem.extensions import db
+from sem.market import queries as market_queries
 from sem.members import stats
 
 bp = Blueprint("main", __name__)
@@ -13,7 +14,7 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 def home():
-    return render_template("home.html", figures=stats.network_figures())
+    return render_template("home.html", figures={**stats.network_figures(), **market_queries.open_counts()})
 
 
 @bp.post("/language")

@@ -1,7 +1,9 @@
 """Translated names of membership values, for templates and mails."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
+from sem.core.i18n import current_locale
 from sem.members.models import OrgStatus, Role, Stage
 
 STATUS_LABELS = {
@@ -33,7 +35,17 @@ AUDIT_ACTIONS = {
     "vocabulary.renamed": _l("Vocabulary entry renamed"),
     "vocabulary.retired": _l("Vocabulary entry retired"),
     "vocabulary.restored": _l("Vocabulary entry restored"),
+    "catalogue.domain_added": _l("Competence domain added"),
+    "catalogue.domain_changed": _l("Competence domain changed"),
+    "catalogue.domain_retired": _l("Competence domain retired"),
+    "catalogue.domain_restored": _l("Competence domain restored"),
+    "catalogue.competence_added": _l("Competence added"),
+    "catalogue.competence_changed": _l("Competence changed"),
+    "catalogue.competence_retired": _l("Competence retired"),
+    "catalogue.competence_restored": _l("Competence restored"),
+    "catalogue.competences_merged": _l("Competences merged"),
 }
+CATALOGUE_PARTS = {"labels": _l("labels"), "descriptions": _l("descriptions"), "domain": _l("domain")}
 
 
 PROFILE_FIELDS = {
@@ -48,6 +60,8 @@ _VALUE_LABELS = {**{s.value: label for s, label in STAGE_LABELS.items()},
 def describe_details(event) -> str:
     """The details of an audit event as a short sentence in the page's language."""
     details = event.details or {}
+    if event.action.startswith("catalogue."):
+        return _describe_catalogue(details)
     if "old" in details and "new" in details and isinstance(details["new"], str):
         old, new = (_VALUE_LABELS.get(details[k], details[k]) for k in ("old", "new"))
         return f"{old} → {new}"
@@ -65,6 +79,21 @@ def describe_details(event) -> str:
     if "stage" in details:
         return str(_VALUE_LABELS.get(details["stage"], details["stage"]))
     return ""
+
+
+def _describe_catalogue(details: dict) -> str:
+    """A catalogue entry by its label in the page's language; what changed; what a merge moved."""
+
+    def name(entry: dict) -> str:
+        return entry.get(f"label_{current_locale()}") or entry.get("label_fr", "")
+
+    if "source" in details:
+        return ngettext("%(source)s → %(target)s: %(num)d post moved", "%(source)s → %(target)s: %(num)d posts moved",
+                        details.get("posts", 0), source=name(details["source"]), target=name(details["target"]))
+    text = name(details)
+    if details.get("changed"):
+        text += " (" + ", ".join(str(CATALOGUE_PARTS.get(part, part)) for part in details["changed"]) + ")"
+    return text
 
 
 def template_globals() -> dict:

@@ -10,6 +10,8 @@ from sem.core.forms import commit, show_domain_error
 from sem.core.i18n import current_locale
 from sem.core.security import client_address, safe_next
 from sem.extensions import db
+from sem.market import queries as market_queries
+from sem.market.models import Need, Offer
 from sem.members import policy
 from sem.members import services as members
 from sem.members.forms import (
@@ -99,7 +101,7 @@ def _landing(person: Person) -> str:
         return url_for(".application")
     if person.organisation is None and person.is_coordinator:
         return url_for("coordination.applications")
-    return url_for(".my_organisation")
+    return url_for("market.home")
 
 
 @bp.post("/logout")
@@ -190,8 +192,11 @@ def my_organisation():
 def organisation(org_id):
     org = db.get_or_404(Organisation, org_id)
     policy.require(policy.can_view_profile(current_user, org))
+    own = policy.can_view_private(current_user, org)
     return render_template(
         "members/organisation.html", organisation=org,
+        offers=market_queries.posts_of(org, Offer, include_hidden=own),
+        needs=market_queries.posts_of(org, Need, include_hidden=own),
         can_manage=policy.can_manage(current_user, org),
         can_view_private=policy.can_view_private(current_user, org),
         charter_pending=policy.can_accept_charter(current_user, org) and not policy.charter_accepted(org),

@@ -6,6 +6,7 @@ runs one now. Each job is one unit of work: the caller commits.
 
 from collections.abc import Callable
 
+from sem.market import services as market
 from sem.members import services as members
 
 
@@ -15,6 +16,14 @@ def remind() -> str:
     return f"{waiting} waiting application(s) reminded"
 
 
+def expire() -> str:
+    """Warn owners of posts about to expire, then expire the posts whose time has run out."""
+    warned = market.warn_expiring_posts()
+    expired = market.expire_posts()
+    return f"{warned} post(s) warned, {expired} expired"
+
+
 JOBS: dict[str, Callable[[], str]] = {
     "remind": remind,
+    "expire": expire,
 }

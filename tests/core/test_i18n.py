@@ -69,3 +69,15 @@ def test_numbers_are_formatted_for_the_language(app):
         with force_locale("nl"):
             assert format_decimal(12500) == "12.500"
         assert app.jinja_env.filters["number"] is format_decimal
+
+
+def test_hours_are_shown_from_exact_minutes(app):
+    from sem.core.i18n import format_hours
+
+    with app.test_request_context():
+        with force_locale("fr"):
+            assert format_hours(90) == "1,5\u00a0h" and format_hours(135) == "2,25\u00a0h"
+        with force_locale("nl"):
+            assert format_hours(600) == "10\u00a0u"
+        with force_locale("en"):
+            assert format_hours(45) == "0.75\u00a0h"
