@@ -25,13 +25,17 @@ succeeds (approve, remove, ...) does not leak into the next case.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
 
 from sem.catalogue.models import Competence, Domain, Term, TermKind
+from sem.core.db import utcnow
 from sem.extensions import db
+from sem.market import services as market
+from sem.market.models import Need, Offer, PostStatus
 from sem.members import services as members
 from sem.members.models import AuditEvent, Invitation, Organisation, OrgStatus, Person, Role
 from tests.conftest import PASSWORD, login, post
@@ -100,6 +104,13 @@ ACCOUNT_FORM = {"name": "Renamed", "locale": "nl"}
 INVITE = {"email": "new-colleague@example.org", "role": "member"}
 REASON = {"reason": "Decided at the coordinators' meeting."}
 TERM = {"label_fr": "Jardinage", "label_nl": "Tuinieren", "label_en": "Gardening"}
+# offers and needs
+OFFER = {"competence_id": "{competence}", "title": "Aide informatique", "languages": ["fr"], "mode": "both",
+         "monthly_capacity": "4"}
+NEED = {"competence_id": "{competence}", "title": "Besoin d'un site", "languages": ["fr"], "urgency": "normal",
+        "estimated_hours": "3,5"}
+OFFER_PAGE = Redirect("/offers/{offer}")
+NEED_PAGE = Redirect("/needs/{need}")
 # competence catalogue
 COMPETENCES = Redirect("/coordination/competences/")
 CATALOGUE_ENTRY = {**TERM, "description_fr": "Potagers", "description_nl": "Moestuinen", "description_en": "Plots"}
@@ -237,7 +248,56 @@ MATRIX = [
     rule("GET",  f"/coordination/competences/{MISSING}/merge", *coordinators_only(404)),
     rule("POST", "/coordination/competences/{competence}/merge", *coordinators_only(COMPETENCES),
          data={"target_id": "{other_competence}", "reason": "Duplicates"}),
+    # offers and needs: open ones are public; the owner organisation (or a coordinator) changes them
+    rule("GET",  "/directory",                               *everyone(200)),
+    rule("GET",  "/home",                                    LOGIN, 200, 200, 200, APPLICATIONS),
+    rule("GET",  "/offers/new",                              LOGIN, 200, 200, 200, 403),
+    rule("POST", "/offers/new",                              LOGIN, *(Redirect("/offers/{next_offer}"),) * 3, 403,
+         data=OFFER),
+    rule("GET",  "/needs/new",                               LOGIN, 200, 200, 200, 403),
+    rule("POST", "/needs/new",                               LOGIN, *(Redirect("/needs/{next_need}"),) * 3, 403,
+         data=NEED),
+    rule("GET",  "/offers/{offer}",                          *everyone(200)),
+    rule("GET",  "/needs/{need}",                            *everyone(200)),
+    rule("GET",  "/offers/{paused_offer}",                   403, 403, 200, 200, 200),
+    rule("GET",  f"/offers/{MISSING}",                       *everyone(404)),
+    rule("GET",  f"/needs/{MISSING}",                        *everyone(404)),
+    rule("GET",  "/offers/{offer}/edit",                     LOGIN, 403, 200, 200, 200),
+    rule("POST", "/offers/{offer}/edit",                     LOGIN, 403, *(OFFER_PAGE,) * 3, data=OFFER),
+    rule("GET",  "/needs/{need}/edit",                       LOGIN, 403, 200, 200, 200),
+    rule("POST", "/needs/{need}/edit",                       LOGIN, 403, *(NEED_PAGE,) * 3, data=NEED),
+    rule("GET",  f"/needs/{MISSING}/edit",                   *logged_in(404)),
+    rule("POST", "/offers/{offer}/pause",                    LOGIN, 403, *(OFFER_PAGE,) * 3),
+    rule("POST", "/offers/{paused_offer}/resume",            LOGIN, 403, *(Redirect("/offers/{paused_offer}"),) * 3),
+    rule("POST", "/offers/{offer}/close",                    LOGIN, 403, *(OFFER_PAGE,) * 3),
+    rule("POST", "/needs/{need}/renew",                      LOGIN, 403, *(NEED_PAGE,) * 3),
+    rule("POST", f"/needs/{MISSING}/close",                  *logged_in(404)),
+    # the renewal link in the expiry mail: the signed token is the permission
+    rule("GET",  "/renew/{renew_token}",                     *everyone(200)),
+    rule("POST", "/renew/{renew_token}",                     *everyone(NEED_PAGE)),
+    rule("GET",  "/renew/not-a-token",                       *everyone(400)),
 ]
+
+# --- the open-data JSON API (sem/api): public and read-only, the same for everyone ---------------
+# Only approved organisations and their open posts exist there: anything else is a 404.
+API_MATRIX = [
+    rule("GET",  "/api/v1/competences",                      *everyone(200)),
+    rule("GET",  "/api/v1/vocabularies",                     *everyone(200)),
+    rule("GET",  "/api/v1/organisations",                    *everyone(200)),
+    rule("GET",  "/api/v1/organisations/{org}",              *everyone(200)),
+    rule("GET",  "/api/v1/organisations/{pending_org}",      *everyone(404)),
+    rule("GET",  "/api/v1/organisations/{suspended_org}",    *everyone(404)),
+    rule("GET",  f"/api/v1/organisations/{MISSING}",         *everyone(404)),
+    rule("GET",  "/api/v1/offers",                           *everyone(200)),
+    rule("GET",  "/api/v1/offers/{offer}",                   *everyone(200)),
+    rule("GET",  "/api/v1/offers/{paused_offer}",            *everyone(404)),
+    rule("GET",  f"/api/v1/offers/{MISSING}",                *everyone(404)),
+    rule("GET",  "/api/v1/needs",                            *everyone(200)),
+    rule("GET",  "/api/v1/needs/{need}",                     *everyone(200)),
+    rule("GET",  f"/api/v1/needs/{MISSING}",                 *everyone(404)),
+    rule("GET",  "/api/v1/openapi.json",                     *everyone(200)),
+]
+MATRIX += API_MATRIX
 
 
 # --- admins of organisations that may not act, on their own organisation ------------------------
@@ -280,6 +340,9 @@ LIMBO = [
     # Only an approved organisation accepts a new charter version (that is how it catches up).
     limbo("POST", "/charter/accept",                    403, 403, 403, OWN_PAGE),
     limbo("GET",  "/coordination/applications",         *all_four(403)),
+    limbo("GET",  "/home",                              *all_four(200)),
+    limbo("GET",  "/offers/new",                        *all_four(403)),
+    limbo("POST", "/needs/new",                         *all_four(403), data=NEED),
 ]
 
 
@@ -333,6 +396,18 @@ def build_world(app, make) -> dict:
         world["competence"], world["other_competence"] = (
             db.session.scalar(sa.select(Competence.id).where(Competence.code == code))
             for code in ("it-website", "it-hardware"))
+        # offers and needs
+        offer = Offer(organisation_id=org, competence_id=world["competence"], title="Réseau", languages=["fr"],
+                      monthly_capacity_minutes=600, expires_at=utcnow() + timedelta(days=90))
+        paused = Offer(organisation_id=org, competence_id=world["competence"], title="En pause", languages=["fr"],
+                       monthly_capacity_minutes=600, expires_at=utcnow() + timedelta(days=90),
+                       status=PostStatus.PAUSED)
+        need = Need(organisation_id=org, competence_id=world["competence"], title="Site web", languages=["fr"],
+                    estimated_minutes=240, expires_at=utcnow() + timedelta(days=30))
+        db.session.add_all([offer, paused, need])
+        db.session.commit()
+        world.update(offer=offer.id, paused_offer=paused.id, need=need.id, next_offer=paused.id + 1,
+                     next_need=need.id + 1, renew_token=market.renewal_token(need))
     return world
 
 
@@ -408,11 +483,13 @@ def test_admins_of_organisations_that_may_not_act(app, client, make, method, url
 
 
 def _endpoint(app, method: str, url_template: str) -> str:
-    placeholders = {key: "1" for key in ("org", "other_org", "pending_org", "suspended_org", "admin", "member",
-                                         "coordinator", "invitation", "term", "own", "own_member",
-                                         "own_invitation")}
-    placeholders |= {"reset_token": "token", "invitation_token": "token"}
-    placeholders |= {key: "1" for key in ("domain", "competence", "other_competence")}  # competence catalogue
+    class Placeholders(dict):
+        """Any id is 1, any token is "token": enough to find which route a template hits."""
+
+        def __missing__(self, key):
+            return "token" if key.endswith("token") else "1"
+
+    placeholders = Placeholders()
     adapter = app.url_map.bind("sem.test")
     endpoint, _ = adapter.match(url_template.format_map(placeholders), method=method)
     return endpoint

@@ -49,9 +49,8 @@ def _args() -> params.Parsed:
 def _page_link(parsed: params.Parsed, page: int | None) -> str | None:
     if page is None:
         return None
-    args = {**parsed.given, "page": page, "per_page": parsed.values["per_page"]}
-    args = {name: str(value).lower() if isinstance(value, bool) else value for name, value in args.items()}
-    return url_for(request.endpoint, _external=True, **args)
+    return url_for(request.endpoint, _external=True,
+                   **{**parsed.given, "page": page, "per_page": parsed.values["per_page"]})
 
 
 def _list(kind: str, serialize):

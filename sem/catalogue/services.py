@@ -106,7 +106,7 @@ def _descriptions(description_fr: str, description_nl: str, description_en: str)
                     "description_en": (description_en or "").strip()}
     for key, value in descriptions.items():
         if len(value) > DESCRIPTION_MAX:
-            raise DomainError(_l("Keep it under %(n)d characters.", n=DESCRIPTION_MAX), field=key)
+            raise DomainError(_l("At most %(n)d characters.", n=DESCRIPTION_MAX), field=key)
     return descriptions
 
 

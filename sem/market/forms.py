@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DecimalField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import TextInput
 
 from sem.catalogue import services as catalogue
 from sem.catalogue.vocab import LANGUAGES, choices
@@ -39,7 +40,14 @@ def int_or_none(value):
 
 
 class HoursField(DecimalField):
-    """Hours as people type them: "1.5" or "1,5" (French and Dutch write a decimal comma)."""
+    """Hours as people type them: "1.5" or "1,5" (French and Dutch write a decimal comma,
+    which a number input refuses in some browsers: hence a text input with a decimal keypad)."""
+
+    widget = TextInput()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
+        super().__init__(*args, **kwargs)
 
     def process_formdata(self, valuelist):
         if valuelist:
@@ -98,7 +106,7 @@ class NeedForm(PostForm):
                                    validators=[InputRequired(_l("Enter a number of hours.")),
                                                NumberRange(min=Decimal("0.25"), max=500,
                                                            message=_l("Between 0.25 and 500 hours."))])
-    wished_by = DateField(_l("Wished by (optional)"), validators=[Optional()])
+    wished_by = DateField(_l("Needed by (optional)"), validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

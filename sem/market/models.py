@@ -86,6 +86,7 @@ class Offer(Post, db.Model):
     __tablename__ = "offer"
     __table_args__ = (
         sa.Index("ix_offer_status_competence", "status", "competence_id"),
+        sa.Index("ix_offer_status_created", "status", "created_at"),
         sa.CheckConstraint("monthly_capacity_minutes > 0 AND monthly_capacity_minutes <= 9600", name="capacity"),
         sa.CheckConstraint("language_mask > 0", name="languages"),
     )
@@ -102,6 +103,7 @@ class Need(Post, db.Model):
     __tablename__ = "need"
     __table_args__ = (
         sa.Index("ix_need_status_competence", "status", "competence_id"),
+        sa.Index("ix_need_status_created", "status", "created_at"),
         sa.CheckConstraint("estimated_minutes > 0 AND estimated_minutes <= 30000", name="estimate"),
         sa.CheckConstraint("language_mask > 0", name="languages"),
     )

@@ -17,7 +17,7 @@ from itertools import chain
 import snowballstemmer
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, selectinload
 
 from sem.extensions import db
 
@@ -121,15 +121,22 @@ def reindex(session: Session, objects) -> None:
 
 def reindex_all(session: Session) -> int:
     """Rebuild every document (after a bulk import)."""
+    from sem.catalogue.models import Competence
     from sem.market.models import Need, Offer
     from sem.members.models import Organisation
 
     session.execute(sa.delete(SearchDocument))
+    loads = {Organisation: [selectinload(Organisation.terms)],
+             Offer: [selectinload(Offer.organisation), selectinload(Offer.competence).selectinload(Competence.domain)],
+             Need: [selectinload(Need.organisation), selectinload(Need.competence).selectinload(Competence.domain)]}
     count = 0
-    for model in (Organisation, Offer, Need):
-        for chunk in session.scalars(sa.select(model).execution_options(yield_per=500)).partitions():
-            reindex(session, chunk)
-            count += len(chunk)
+    for model, options in loads.items():
+        ids = session.scalars(sa.select(model.id).order_by(model.id)).all()
+        for start in range(0, len(ids), 500):
+            chunk = session.scalars(sa.select(model).where(model.id.in_(ids[start:start + 500])).options(*options))
+            objects = list(chunk)
+            reindex(session, objects)
+            count += len(objects)
     return count
 
 

@@ -13,14 +13,13 @@ from sem.catalogue.models import Term
 from sem.extensions import db
 from sem.market.models import Mode, Need, PostStatus, Urgency
 from sem.members.models import Organisation, OrgStatus, Role, Stage
-from tests.market.conftest import posts  # noqa: F401  (the offer and need factory)
 
 CONTACT = "secret-contact@example.org"
 PERSON_EMAIL = "ana.private@example.org"
 
 
 @pytest.fixture
-def network(app, make, posts):  # noqa: F811
+def network(app, make, posts):
     doc = make.org(name="Centre de Documentation Alter Égo", commune="saint-gilles", languages=("fr",))
     buurthuis = make.org(name="Digitaal Buurthuis Molenbeek", commune="molenbeek", languages=("nl", "fr"))
     potager = make.org(name="Collectif Potager", stage=Stage.EMERGING, commune="bruxelles")

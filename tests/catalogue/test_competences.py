@@ -259,7 +259,7 @@ def test_duplicate_or_empty_labels_are_refused_and_nothing_changes(app, client, 
                                                          "label_nl": "Boekhouding en financiën", "label_en": "IT"}),
     ]
     assert [r.status_code for r in refused] == [200] * len(refused)
-    assert "Another domain already has this label." in refused[0].get_data(as_text=True)
+    assert "Un autre domaine porte déjà ce libellé." in refused[0].get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Competence, website).label_fr == "Site web"
         assert db.session.get(Domain, it_domain).label_en == "IT support"

@@ -137,8 +137,11 @@ def test_dutch_applicant_approved_by_french_coordinator_logs_in(page: Page, live
     assert approved.stage is Stage.ESTABLISHED
     log_out(page)
 
-    # The applicant now lands on its organisation, in Dutch, without the pending badge.
+    # The applicant now lands on its space, in Dutch, and its organisation has no pending badge.
     log_in(page, live_server, APPLICANT_EMAIL)
+    expect(page).to_have_url(f"{live_server}/home")
+    expect_lang(page, "nl")
+    page.locator("header a[href$='/organisation']").click()
     expect(page).to_have_url(f"{live_server}/organisations/{org.id}")
     expect_lang(page, "nl")
     expect(page.locator("h1")).to_have_text(ORG_NAME)
