@@ -126,13 +126,13 @@ def _organisation_query(f: Filters):
                                               OrganisationLanguage.language == f.language))
     # "Who does what": an organisation matches a competence when it offers it now.
     if f.competence or f.domain:
-        offers = sa.select(Offer.id).where(Offer.organisation_id == Organisation.id, Offer.status == PostStatus.OPEN)
+        offering = sa.select(Offer.organisation_id).where(Offer.status == PostStatus.OPEN)
         if f.competence:
-            offers = offers.where(Offer.competence_id == f.competence)
+            offering = offering.where(Offer.competence_id == f.competence)
         else:
-            offers = offers.where(Offer.competence_id.in_(
+            offering = offering.where(Offer.competence_id.in_(
                 sa.select(Competence.id).where(Competence.domain_id == f.domain)))
-        query = query.where(sa.exists(offers))
+        query = query.where(Organisation.id.in_(offering))
     return _org_filters(query, f, Organisation.id)
 
 
@@ -161,12 +161,14 @@ def counts(f: Filters) -> dict[str, int]:
     return {kind: count(kind, f) for kind in search.KINDS}
 
 
-def find(kind: str, f: Filters, *, page: int = 1, per_page: int = PAGE_SIZE) -> Page:
-    """One page of results of `kind`, best match first (or newest, urgent needs first)."""
+def find(kind: str, f: Filters, *, page: int = 1, per_page: int = PAGE_SIZE, total: int | None = None) -> Page:
+    """One page of results of `kind`, best match first (or newest, urgent needs first).
+    `total`, when the caller has already counted, saves counting again."""
     page, per_page = max(1, page), max(1, min(per_page, MAX_PAGE_SIZE))
     model = KIND_MODELS[kind]
     query, rank = _with_text(kind, _query(kind, f), f)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    if total is None:
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     order = []
     if rank is not None:
         order.append(rank)

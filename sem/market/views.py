@@ -42,9 +42,10 @@ def directory_page():
     kind = request.args.get("kind", "offer")
     if kind not in directory.KIND_MODELS:
         kind = "offer"
-    page = directory.find(kind, filters, page=request.args.get("page", 1, type=int) or 1)
+    counts = directory.counts(filters)
+    page = directory.find(kind, filters, page=request.args.get("page", 1, type=int) or 1, total=counts[kind])
     return render_template(
-        "market/directory.html", filters=filters, kind=kind, page=page, counts=directory.counts(filters),
+        "market/directory.html", filters=filters, kind=kind, page=page, counts=counts,
         competences=catalogue.competence_choices(), domains=queries.domains(),
         terms={k: catalogue.terms(k) for k in TermKind},
     )
