@@ -73,12 +73,12 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
-# Search structures that are not models: SQLite's FTS5 table (and its shadow tables) and
-# PostgreSQL's expression index. Migrations create them; autogenerate must leave them be.
-UNMODELLED = ("search_fts", "ix_search_document_fts")
+# Search structures that are not models: SQLite's FTS5 table (and its shadow tables),
+# PostgreSQL's generated tsvector column and its index. Migrations create them; autogenerate must leave them be.
+UNMODELLED = {"table": ("search_fts",), "index": ("ix_search_document_fts",), "column": ("fts",)}
 
 
 def include_object(obj, name, type_, reflected, compare_to):
-    if reflected and compare_to is None and name and name.startswith(UNMODELLED):
+    if reflected and compare_to is None and name and name.startswith(UNMODELLED.get(type_, ())):
         return False
     return True

@@ -5,13 +5,13 @@ lower-cased, without accents, and stemmed with both the French and the Dutch Sno
 stemmers (and competence labels in all three languages, so a French query finds a Dutch
 post about the same competence). Queries go through the same folding and stemming, so
 both backends see the same tokens: SQLite matches them with an FTS5 table, PostgreSQL with
-a GIN index on `to_tsvector('simple', terms)`. The documents are kept up to date by a
+a GIN index on a generated `to_tsvector('simple', terms)` column. The documents are kept up to date by a
 flush listener, in the same transaction as the change.
 """
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from itertools import chain
 
 import snowballstemmer
@@ -50,16 +50,18 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def word_forms(word: str) -> list[str]:
+@lru_cache(maxsize=200_000)
+def word_forms(word: str) -> tuple[str, ...]:
     """The forms a word is indexed and searched under: itself and its French and Dutch
-    stems, each computed before and after removing accents (stemmers know accents)."""
+    stems, each computed before and after removing accents (stemmers know accents).
+    Cached: texts reuse few distinct words, and the stemmers are pure Python."""
     lower = word.lower()
     folded = fold(lower)
     forms = {folded}
     for stemmer in _stemmers():
         forms.add(fold(stemmer.stemWord(lower)))
         forms.add(stemmer.stemWord(folded))
-    return sorted(form for form in forms if len(form) > 1 or form.isdigit())
+    return tuple(sorted(form for form in forms if len(form) > 1 or form.isdigit()))
 
 
 def index_terms(*texts: str) -> str:
@@ -198,7 +200,8 @@ def matching(kind: str, query: str):
         return None
     if db.engine.dialect.name == "postgresql":
         tsquery = " & ".join("(" + " | ".join(f"{form}:*" for form in forms) + ")" for forms in words)
-        vector = sa.func.to_tsvector(sa.literal_column("'simple'"), SearchDocument.terms)
+        # A stored, generated tsvector column (made by the migration, GIN-indexed).
+        vector = sa.literal_column("search_document.fts")
         query_ts = sa.func.to_tsquery(sa.literal_column("'simple'"), tsquery)
         return (sa.select(SearchDocument.ref_id.label("ref_id"),
                           (-sa.func.ts_rank_cd(vector, query_ts)).label("rank"))
