@@ -52,14 +52,17 @@ lint: install-dev
 
 test: install-dev chromium node_modules/.package-lock.json lint translations test-sqlite test-postgresql
 
+# Two workers: the machines this runs on have two cores.
+PYTEST := $(BIN)/python -m pytest -q -n 2
+
 test-sqlite: install-dev translations node_modules/.package-lock.json
-	$(BIN)/python -m pytest -q
+	$(PYTEST)
 
 # A throw-away PostgreSQL database, created and dropped around the run.
 test-postgresql: install-dev translations node_modules/.package-lock.json
 	@db=sem_test_$$$$; \
 	$(BIN)/python tests/pg_database.py create "$(PG_URL)" $$db || exit 1; \
-	DATABASE_URL="$(PG_URL)/$$db" $(BIN)/python -m pytest -q; status=$$?; \
+	DATABASE_URL="$(PG_URL)/$$db" $(PYTEST); status=$$?; \
 	$(BIN)/python tests/pg_database.py drop "$(PG_URL)" $$db; exit $$status
 
 clean:

@@ -164,14 +164,23 @@ def _affected(session: Session, obj):
     return []
 
 
+def _words_changed(obj) -> bool:
+    state = sa.inspect(obj)
+    return any(state.attrs[name].history.has_changes()
+               for name in ("label_fr", "label_nl", "label_en", "domain_id") if name in state.attrs)
+
+
 @event.listens_for(Session, "before_flush")
 def _collect(session: Session, flush_context, instances) -> None:
     from sem.catalogue.models import Competence, Domain, Term
     from sem.market.models import Post
     from sem.members.models import Organisation
 
-    watched = (Organisation, Post, Term, Competence, Domain)
-    changed = [obj for obj in chain(session.new, session.dirty) if isinstance(obj, watched)]
+    changed = [obj for obj in chain(session.new, session.dirty) if isinstance(obj, Organisation | Post)]
+    # A vocabulary or catalogue entry matters only when an existing one is renamed or moved:
+    # a new one is on no document yet.
+    changed += [obj for obj in session.dirty if isinstance(obj, Term | Competence | Domain)
+                and _words_changed(obj)]
     if changed:
         session.info.setdefault(_REINDEX, []).extend(changed)
 
