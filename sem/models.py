@@ -2,6 +2,8 @@
 
 from sem.catalogue.models import Competence, Domain, Term, TermKind  # noqa: F401
 from sem.core.throttle import ThrottleEvent  # noqa: F401
+from sem.exchanges.models import Dispute, Exchange, Feedback, HourDeclaration, Proposal  # noqa: F401
+from sem.ledger.models import Account, Entry, FloorRule, LedgerTransaction  # noqa: F401
 from sem.market.models import Need, Offer  # noqa: F401
 from sem.market.search import SearchDocument  # noqa: F401
 from sem.members.models import (  # noqa: F401

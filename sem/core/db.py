@@ -73,9 +73,9 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
-# Search structures that are not models: SQLite's FTS5 table (and its shadow tables),
-# PostgreSQL's generated tsvector column and its index. Migrations create them; autogenerate must leave them be.
-UNMODELLED = {"table": ("search_fts",), "index": ("ix_search_document_fts",), "column": ("fts",)}
+# Structures that are not models: SQLite's FTS5 table (and its shadow tables) and ledger
+# guard, PostgreSQL's generated tsvector column and its index. Migrations create them; autogenerate must leave them be.
+UNMODELLED = {"table": ("search_fts", "ledger_guard"), "index": ("ix_search_document_fts",), "column": ("fts",)}
 
 
 def include_object(obj, name, type_, reflected, compare_to):
