@@ -75,6 +75,13 @@ class Config:
     STANDING_OFFER_LIFETIME_DAYS = _int("STANDING_OFFER_LIFETIME_DAYS", 365)
     NEED_LIFETIME_DAYS = _int("NEED_LIFETIME_DAYS", 91)
     EXPIRY_WARNING_DAYS = _int("EXPIRY_WARNING_DAYS", 14)
+    # The ledger's defaults (coordinators change floors in the app; every change is kept).
+    FLOOR_EMERGING_MINUTES = _int("FLOOR_EMERGING_MINUTES", -20 * 60)
+    FLOOR_ESTABLISHED_MINUTES = _int("FLOOR_ESTABLISHED_MINUTES", -5 * 60)
+    SOLIDARITY_ALLOWANCE_MINUTES = _int("SOLIDARITY_ALLOWANCE_MINUTES", 20 * 60)
+    # Declared hours: reminded after this many days, confirmed automatically after that many.
+    CONFIRMATION_REMINDER_DAYS = _int("CONFIRMATION_REMINDER_DAYS", 7)
+    AUTO_CONFIRM_DAYS = _int("AUTO_CONFIRM_DAYS", 14)
     PASSWORD_HASH_PROFILE = "default"  # noqa: S105 - Argon2id, RFC 9106 low-memory parameters
     # How many reverse proxies (nginx, a load balancer) stand in front of the app: their
     # X-Forwarded-For/-Proto headers are then trusted, so throttling sees real addresses.

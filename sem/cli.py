@@ -85,5 +85,30 @@ def run_job_command(name):
     click.echo(f"{name}: {summary}")
 
 
+ledger_cli = AppGroup("ledger", help="The time-credit ledger.")
+sem_cli.add_command(ledger_cli)
+
+
+@ledger_cli.command("verify")
+def ledger_verify_command():
+    """Recompute every balance and the hash chains; exit 1 naming the first bad transaction."""
+    import time
+
+    from sem.ledger.services import verify
+
+    started = time.perf_counter()
+    report = verify()
+    seconds = time.perf_counter() - started
+    click.echo(f"Checked {report.transactions} transaction(s), {report.entries} entr(y/ies), "
+               f"{report.accounts} account(s) in {seconds:.1f} s.")
+    if report.ok:
+        click.echo("The ledger is consistent.")
+        return
+    for _tx_id, problem in report.problems[:20]:
+        click.echo(f"  {problem}", err=True)
+    raise click.ClickException(f"the ledger is NOT consistent: first bad transaction {report.first_bad_transaction} "
+                               f"({len(report.problems)} problem(s))")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(sem_cli)

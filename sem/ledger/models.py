@@ -35,6 +35,9 @@ class TransactionKind(enum.Enum):
 class Account(db.Model):
     __tablename__ = "ledger_account"
     __table_args__ = (
+        # One solidarity fund and one network account.
+        sa.Index("uq_ledger_account_fund", "kind", unique=True, sqlite_where=sa.text("organisation_id IS NULL"),
+                 postgresql_where=sa.text("organisation_id IS NULL")),
         sa.CheckConstraint("(kind = 'organisation') = (organisation_id IS NOT NULL)", name="owner"),
         sa.CheckConstraint("floor_minutes IS NULL OR balance_minutes >= floor_minutes", name="floor"),
         sa.CheckConstraint("entry_count >= 0", name="entry_count"),
