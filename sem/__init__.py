@@ -44,6 +44,8 @@ def create_app(config_class=None, **overrides) -> Flask:
     from sem.catalogue.views import bp as catalogue_bp
     from sem.catalogue.views import competences_bp
     from sem.core.views import bp as main_bp
+    from sem.exchanges.views import bp as exchanges_bp
+    from sem.ledger.views import bp as ledger_bp
     from sem.market.views import bp as market_bp
     from sem.members.coordination import bp as coordination_bp
     from sem.members.views import bp as members_bp
@@ -54,6 +56,8 @@ def create_app(config_class=None, **overrides) -> Flask:
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(competences_bp)
     app.register_blueprint(market_bp)
+    app.register_blueprint(exchanges_bp)
+    app.register_blueprint(ledger_bp)
     app.register_blueprint(api_bp)
 
     from sem.catalogue import vocab

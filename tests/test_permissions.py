@@ -299,6 +299,158 @@ API_MATRIX = [
 ]
 MATRIX += API_MATRIX
 
+# --- proposals, exchanges and disputes (sem/exchanges) -------------------------------------------
+# The world (exchange_world below): {proposal} was proposed by the other organisation ("I can
+# help") and waits for the target organisation's answer; in {exchange} the target organisation
+# gives and the other organisation receives, with {declaration} waiting for confirmation and
+# {dispute} contesting another declaration; {foreign_exchange} is between the other
+# organisation and a third one.
+EXCHANGE_PAGE = Redirect("/exchanges/{exchange}")
+PROPOSAL_PAGE = Redirect("/proposals/{proposal}")
+NEW_PROPOSAL = Redirect("/proposals/{next_proposal}")
+YESTERDAY = (utcnow() - timedelta(days=1)).date().isoformat()
+STATEMENT = {"statement": "Nous n'avons reçu qu'une heure d'aide."}
+EXCHANGE_MATRIX = [
+    rule("POST", "/needs/{other_need}/help",                 LOGIN, 403, NEW_PROPOSAL, NEW_PROPOSAL, 403,
+         data={"offer_id": "{offer}", "message": "Nous pouvons aider."}),
+    rule("POST", "/needs/{need}/help",                       LOGIN, 409, 403, 403, 403,  # other: already proposed
+         data={"offer_id": "{proposing_offer}"}),
+    rule("POST", f"/needs/{MISSING}/help",                   *logged_in(404), data={"offer_id": "{offer}"}),
+    rule("POST", "/offers/{other_offer}/ask",                LOGIN, 403, NEW_PROPOSAL, NEW_PROPOSAL, 403,
+         data={"need_id": "{need}"}),
+    rule("GET",  "/proposals/{proposal}",                    LOGIN, 200, 200, 200, 200),
+    rule("GET",  "/proposals/{foreign_proposal}",            LOGIN, 200, 403, 403, 200),
+    rule("GET",  f"/proposals/{MISSING}",                    *logged_in(404)),
+    rule("POST", "/proposals/{proposal}/accept",             LOGIN, 403, *(Redirect("/exchanges/{next_exchange}"),) * 2,
+         403),
+    rule("POST", "/proposals/{proposal}/decline",            LOGIN, 403, PROPOSAL_PAGE, PROPOSAL_PAGE, 403,
+         data={"reason": "Plus besoin."}),
+    rule("POST", "/proposals/{proposal}/withdraw",           LOGIN, PROPOSAL_PAGE, 403, 403, 403),
+    rule("GET",  "/exchanges",                               LOGIN, 200, 200, 200, Redirect("/coordination/disputes")),
+    rule("GET",  "/exchanges/{exchange}",                    LOGIN, 200, 200, 200, 200),
+    rule("GET",  "/exchanges/{foreign_exchange}",            LOGIN, 200, 403, 403, 200),
+    rule("GET",  f"/exchanges/{MISSING}",                    *logged_in(404)),
+    rule("POST", "/exchanges/{exchange}/declarations",       LOGIN, 403, EXCHANGE_PAGE, EXCHANGE_PAGE, 403,
+         data={"worked_on": YESTERDAY, "hours": "1,5", "note": "Installation"}),
+    rule("POST", "/declarations/{declaration}/confirm",      LOGIN, EXCHANGE_PAGE, 403, 403, 403),
+    rule("POST", f"/declarations/{MISSING}/confirm",         *logged_in(404)),
+    rule("POST", "/declarations/{declaration}/contest",      LOGIN, EXCHANGE_PAGE, 403, 403, 403, data=STATEMENT),
+    rule("POST", "/disputes/{dispute}/statement",            LOGIN, 403, EXCHANGE_PAGE, EXCHANGE_PAGE, 403,
+         data={"statement": "Deux heures et demie, comme convenu."}),
+    rule("POST", "/exchanges/{exchange}/close",              LOGIN, *(EXCHANGE_PAGE,) * 3, 403),
+    rule("POST", "/exchanges/{exchange}/feedback",           LOGIN, *(EXCHANGE_PAGE,) * 3, 403,
+         data={"text": "Merci !"}),
+    rule("GET",  "/coordination/disputes",                   *coordinators_only(200)),
+    rule("GET",  "/coordination/disputes/{dispute}",         *coordinators_only(200)),
+    rule("GET",  f"/coordination/disputes/{MISSING}",        *coordinators_only(404)),
+    rule("POST", "/coordination/disputes/{dispute}/resolve", *coordinators_only(Redirect("/coordination/disputes")),
+         data={"resolution": "adjusted", "hours": "0,75", "reason": "Vu les deux parties."}),
+]
+MATRIX += EXCHANGE_MATRIX
+
+
+def exchange_world(app, make, world: dict) -> dict:
+    """Proposals, an exchange with a waiting and a contested declaration, and an exchange
+    between two other organisations (see EXCHANGE_MATRIX)."""
+    from sem.exchanges.models import (
+        DeclarationStatus,
+        Dispute,
+        Exchange,
+        HourDeclaration,
+        Proposal,
+        ProposalOrigin,
+        ProposalStatus,
+    )
+
+    third_org = make.org("Third organisation")
+    now = utcnow()
+    with app.app_context():
+        def new(model, org, title, **extra):
+            fields = {"monthly_capacity_minutes": 600} if model is Offer else {"estimated_minutes": 240}
+            post = model(organisation_id=org, competence_id=world["competence"], title=title, languages=["fr"],
+                         expires_at=now + timedelta(days=30), **fields, **extra)
+            db.session.add(post)
+            return post
+
+        other_offer, other_need = new(Offer, world["other_org"], "Comptabilité"), new(Need, world["other_org"], "Wifi")
+        proposing_offer = new(Offer, world["other_org"], "Dépannage")
+        exchange_need = new(Need, world["other_org"], "Site web")
+        third_offer = new(Offer, third_org, "Traduction")
+        db.session.flush()
+        proposal = Proposal(need_id=world["need"], offer_id=proposing_offer.id, origin=ProposalOrigin.PROVIDER,
+                            provider_accepted_at=now, created_by_id=world["other"])
+        exchanges = []
+        for need, offer, provider, recipient in ((exchange_need, world["offer"], world["org"], world["other_org"]),
+                                                 (other_need, third_offer.id, third_org, world["other_org"])):
+            accepted = Proposal(need_id=need.id, offer_id=offer, origin=ProposalOrigin.PROVIDER,
+                                status=ProposalStatus.ACCEPTED, provider_accepted_at=now, recipient_accepted_at=now)
+            db.session.add(accepted)
+            db.session.flush()
+            exchanges.append(Exchange(proposal_id=accepted.id, need_id=need.id, offer_id=offer, provider_id=provider,
+                                      recipient_id=recipient, competence_id=world["competence"], estimate_minutes=240))
+        db.session.add_all([proposal, *exchanges])
+        db.session.flush()
+        waiting, contested = (HourDeclaration(exchange_id=exchanges[0].id, declared_by_id=world["admin"],
+                                              worked_on=now.date(), minutes=60, status=status)
+                              for status in (DeclarationStatus.DECLARED, DeclarationStatus.CONTESTED))
+        db.session.add_all([waiting, contested])
+        db.session.flush()
+        dispute = Dispute(declaration_id=contested.id, opened_by_id=world["other"], recipient_statement="Trop.")
+        db.session.add(dispute)
+        db.session.commit()
+
+        def next_id(model) -> int:
+            return db.session.scalar(sa.select(sa.func.max(model.id))) + 1
+
+        return {"other_offer": other_offer.id, "other_need": other_need.id, "proposing_offer": proposing_offer.id,
+                "proposal": proposal.id, "foreign_proposal": exchanges[1].proposal_id, "exchange": exchanges[0].id,
+                "foreign_exchange": exchanges[1].id, "declaration": waiting.id, "dispute": dispute.id,
+                "next_proposal": next_id(Proposal), "next_exchange": next_id(Exchange),
+                # the market rows' next ids move past the posts made here
+                "next_offer": next_id(Offer), "next_need": next_id(Need)}
+
+
+# --- the ledger (sem/ledger): open to every visitor; coordinators grant, set floors, correct -------
+# The world (ledger_world below): {transaction} is a grant to the target organisation, and
+# {correction} reverses another grant (a correction cannot itself be reversed).
+LEDGER_ORG = Redirect("/ledger/organisations/{org}")
+LEDGER_MATRIX = [
+    rule("GET",  "/ledger",                                  *everyone(200)),
+    rule("GET",  "/ledger.csv",                              *everyone(200)),
+    rule("GET",  "/ledger/organisations/{org}",              *everyone(200)),
+    rule("GET",  "/ledger/organisations/{suspended_org}",    *everyone(200)),  # its history stays open
+    rule("GET",  "/ledger/organisations/{pending_org}",      403, 403, 403, 403, 200),
+    rule("GET",  f"/ledger/organisations/{MISSING}",         *everyone(404)),
+    rule("POST", "/ledger/organisations/{org}/donate",       LOGIN, 403, LEDGER_ORG, LEDGER_ORG, 403,
+         data={"hours": "1", "memo": "Pour le fonds"}),
+    rule("POST", f"/ledger/organisations/{MISSING}/donate",  *logged_in(404), data={"hours": "1"}),
+    rule("GET",  "/coordination/balances",                   *coordinators_only(200)),
+    rule("POST", "/coordination/balances/grant",             *coordinators_only(Redirect("/coordination/balances")),
+         data={"organisations": ["{org}", "{other_org}"], "to_fund": "y", "hours": "2", **REASON}),
+    rule("GET",  "/coordination/floors",                     *coordinators_only(200)),
+    rule("POST", "/coordination/floors",                     *coordinators_only(Redirect("/coordination/floors")),
+         data={"target": "stage:emerging", "floor": "-10", **REASON}),
+    rule("GET",  "/coordination/transactions/{transaction}/reverse", *coordinators_only(200)),
+    rule("GET",  f"/coordination/transactions/{MISSING}/reverse", *coordinators_only(404)),
+    rule("POST", "/coordination/transactions/{transaction}/reverse", *coordinators_only(Redirect("/ledger")),
+         data=REASON),
+    rule("POST", "/coordination/transactions/{correction}/reverse", *coordinators_only(409), data=REASON),
+]
+MATRIX += LEDGER_MATRIX
+
+
+def ledger_world(app, world: dict) -> dict:
+    """A grant to the target organisation, and a grant already corrected (see LEDGER_MATRIX)."""
+    from sem.ledger import services as ledger
+
+    with app.test_request_context(base_url=app.config["BASE_URL"]):
+        coordinator, org = db.session.get(Person, world["coordinator"]), db.session.get(Organisation, world["org"])
+        transaction = ledger.grant([org], 120, actor=coordinator, reason="Bienvenue")[0]
+        mistaken = ledger.grant([org], 60, actor=coordinator, reason="Erreur")[0]
+        correction = ledger.reverse(mistaken, actor=coordinator, reason="Accordé deux fois")
+        db.session.commit()
+        return {"transaction": transaction.id, "correction": correction.id}
+
 
 # --- admins of organisations that may not act, on their own organisation ------------------------
 
@@ -343,6 +495,11 @@ LIMBO = [
     limbo("GET",  "/home",                              *all_four(200)),
     limbo("GET",  "/offers/new",                        *all_four(403)),
     limbo("POST", "/needs/new",                         *all_four(403), data=NEED),
+]
+# The ledger is open: they read their own history, but give no hours while they may not act.
+LIMBO += [
+    limbo("GET",  "/ledger/organisations/{own}",        *all_four(200)),
+    limbo("POST", "/ledger/organisations/{own}/donate", *all_four(403), data={"hours": "1"}),
 ]
 
 
@@ -408,6 +565,8 @@ def build_world(app, make) -> dict:
         db.session.commit()
         world.update(offer=offer.id, paused_offer=paused.id, need=need.id, next_offer=paused.id + 1,
                      next_need=need.id + 1, renew_token=market.renewal_token(need))
+    world.update(exchange_world(app, make, world))
+    world.update(ledger_world(app, world))
     return world
 
 

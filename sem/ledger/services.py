@@ -10,7 +10,7 @@ idempotency key makes a second attempt return the first transaction instead of p
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -178,7 +178,9 @@ def post_transaction(kind: TransactionKind, legs: list[tuple[Account, int]], *, 
             raise CreditLimitReached(_credit_message(current, floor))
 
     now = utcnow()
-    tx = LedgerTransaction(kind=kind, created_at=now, occurred_on=occurred_on or now, author=author,
+    # Hashed as stored: always in UTC, so that `verify` reads back the very same value.
+    occurred_on = (occurred_on or now).astimezone(timezone.utc)
+    tx = LedgerTransaction(kind=kind, created_at=now, occurred_on=occurred_on, author=author,
                            provider_id=provider.id if provider else None,
                            recipient_id=recipient.id if recipient else None, competence_id=competence_id,
                            minutes=sum(a for a in amounts if a > 0), memo=memo or "", reason=reason or "",
@@ -224,7 +226,11 @@ def allowance_used(org: Organisation, *, now: datetime | None = None) -> int:
     """Minutes of this calendar year's solidarity allowance already used by `org`."""
     now = (now or utcnow()).astimezone(BRUSSELS)
     year_start = datetime(now.year, 1, 1, tzinfo=BRUSSELS)
-    fund = fund_account(AccountKind.SOLIDARITY)
+    # Read-only: a page showing the allowance must not create the fund's account.
+    fund = db.session.scalar(sa.select(Account).where(Account.kind == AccountKind.SOLIDARITY,
+                                                      Account.organisation_id.is_(None)))
+    if fund is None:
+        return 0
     used = db.session.scalar(
         sa.select(sa.func.coalesce(sa.func.sum(Entry.amount_minutes), 0))
         .join(LedgerTransaction, Entry.transaction_id == LedgerTransaction.id)

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from sem.core.i18n import current_locale
+from sem.core.i18n import current_locale, format_hours
 from sem.members.models import OrgStatus, Role, Stage
 
 STATUS_LABELS = {
@@ -44,6 +44,10 @@ AUDIT_ACTIONS = {
     "catalogue.competence_retired": _l("Competence retired"),
     "catalogue.competence_restored": _l("Competence restored"),
     "catalogue.competences_merged": _l("Competences merged"),
+    "ledger.floor_set": _l("Floor set"),
+    "ledger.granted": _l("Hours granted"),
+    "ledger.reversed": _l("Transaction corrected"),
+    "dispute.resolved": _l("Dispute resolved"),
 }
 CATALOGUE_PARTS = {"labels": _l("labels"), "descriptions": _l("descriptions"), "domain": _l("domain")}
 
@@ -62,6 +66,10 @@ def describe_details(event) -> str:
     details = event.details or {}
     if event.action.startswith("catalogue."):
         return _describe_catalogue(details)
+    if event.action.startswith("ledger."):
+        return _describe_ledger(event.action, details)
+    if event.action == "dispute.resolved":
+        return _describe_dispute(details)
     if "old" in details and "new" in details and isinstance(details["new"], str):
         old, new = (_VALUE_LABELS.get(details[k], details[k]) for k in ("old", "new"))
         return f"{old} → {new}"
@@ -78,6 +86,31 @@ def describe_details(event) -> str:
         return f"{details['label_fr']} / {details['label_nl']}"
     if "stage" in details:
         return str(_VALUE_LABELS.get(details["stage"], details["stage"]))
+    return ""
+
+
+def _describe_dispute(details: dict) -> str:
+    """What the coordinator decided: "Hours adjusted: 2 h (3 h declared)"."""
+    from sem.exchanges.labels import RESOLUTION_LABELS
+    from sem.exchanges.models import DisputeResolution
+
+    text = str(RESOLUTION_LABELS[DisputeResolution(details["resolution"])])
+    if details.get("resolved_minutes"):
+        text += ": " + format_hours(details["resolved_minutes"])
+    return text + " (" + str(_l("%(hours)s declared", hours=format_hours(details.get("declared_minutes")))) + ")"
+
+
+def _describe_ledger(action: str, details: dict) -> str:
+    """A floor with its stage, hours granted, or which transaction corrected which."""
+    if action == "ledger.floor_set":
+        floor = format_hours(details.get("floor_minutes"))
+        stage = details.get("stage")
+        return f"{_VALUE_LABELS.get(stage, stage)}: {floor}" if stage else floor
+    if action == "ledger.granted":
+        return f"+{format_hours(details.get('minutes'))} (#{details.get('transaction_id')})"
+    if action == "ledger.reversed":
+        return str(_l("#%(tx)s reversed by #%(correction)s", tx=details.get("transaction_id"),
+                      correction=details.get("correction_id")))
     return ""
 
 

@@ -6,14 +6,22 @@ runs one now. Each job is one unit of work: the caller commits.
 
 from collections.abc import Callable
 
+from sem.exchanges import services as exchanges
 from sem.market import services as market
 from sem.members import services as members
 
 
 def remind() -> str:
-    """Remind coordinators of membership applications left waiting."""
+    """Remind coordinators of membership applications left waiting; remind recipients of
+    declared hours waiting for confirmation, then confirm those left unanswered too long;
+    remind the sides of proposals left unanswered for a week."""
     waiting = members.remind_waiting_applications()
-    return f"{waiting} waiting application(s) reminded"
+    declarations = exchanges.remind_pending_declarations()
+    confirmed, refused = exchanges.auto_confirm_declarations()
+    proposals = exchanges.remind_pending_proposals()
+    return (f"{waiting} waiting application(s) reminded, {declarations} declaration(s) reminded, "
+            f"{confirmed} confirmed automatically ({refused} held at the credit floor), "
+            f"{proposals} proposal(s) reminded")
 
 
 def expire() -> str:

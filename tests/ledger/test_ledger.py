@@ -245,3 +245,15 @@ def test_postgresql_refuses_a_transaction_whose_entries_do_not_sum_to_zero(app, 
             conn.execute(sa.text(
                 "INSERT INTO ledger_entry (transaction_id, account_id, amount_minutes, balance_after, seq, "
                 "prev_hash, hash) VALUES (:tx, :account, 60, 60, 1, '', 'x')"), {"tx": tx_id, "account": giver.id})
+
+
+def test_a_local_time_of_occurrence_is_stored_in_utc_and_verifies(lg):
+    from datetime import datetime
+
+    from sem.ledger.services import BRUSSELS
+
+    local = datetime(2026, 6, 1, 18, 30, tzinfo=BRUSSELS)
+    tx = ledger.settle_exchange(provider=lg.giver, recipient=lg.taker, minutes=60, idempotency_key="local",
+                                author=None, occurred_on=local)
+    db.session.commit()
+    assert tx.occurred_on == local and ledger.verify().ok
