@@ -10,7 +10,7 @@ idempotency key makes a second attempt return the first transaction instead of p
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -179,7 +179,7 @@ def post_transaction(kind: TransactionKind, legs: list[tuple[Account, int]], *, 
 
     now = utcnow()
     # Hashed as stored: always in UTC, so that `verify` reads back the very same value.
-    occurred_on = (occurred_on or now).astimezone(timezone.utc)
+    occurred_on = (occurred_on or now).astimezone(UTC)
     tx = LedgerTransaction(kind=kind, created_at=now, occurred_on=occurred_on, author=author,
                            provider_id=provider.id if provider else None,
                            recipient_id=recipient.id if recipient else None, competence_id=competence_id,
