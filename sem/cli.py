@@ -31,8 +31,8 @@ def demo_command():
 
     counts = load_demo()
     db.session.commit()
-    click.echo("Demo network: added {organisations} organisation(s), {people} person(s), "
-               "{terms} term(s).".format(**counts))
+    click.echo("Demo network: added {organisations} organisation(s), {people} person(s), {terms} term(s), "
+               "{offers} offer(s), {needs} need(s), {exchanges} exchange(s).".format(**counts))
 
 
 @sem_cli.command("seed")

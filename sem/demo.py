@@ -685,4 +685,83 @@ def load_demo() -> dict[str, int]:
         counts["people"] += 1
     db.session.flush()
     _load_posts(counts)
+    _load_history(counts, coordinator)
     return counts
+
+
+def _load_history(counts: dict[str, int], coordinator: Person) -> None:
+    """A year of exchanges: each open need answered by an offer of the same competence (or
+    domain) from another member, its hours declared and confirmed, settled in the ledger on
+    the day they happened. Only on a ledger that is still empty."""
+    import random
+    from datetime import date
+
+    from sem.catalogue.models import Competence
+    from sem.exchanges.models import (
+        DeclarationStatus,
+        Exchange,
+        HourDeclaration,
+        Proposal,
+        ProposalOrigin,
+        ProposalStatus,
+    )
+    from sem.ledger import services as ledger
+    from sem.ledger.models import LedgerTransaction
+    from sem.market.models import Need, Offer, PostStatus
+
+    counts["exchanges"] = 0
+    if db.session.scalar(sa.select(LedgerTransaction.id).limit(1)) is not None:
+        return
+    rnd = random.Random(2026)
+    now = utcnow()
+    year_ago = now - timedelta(days=365)
+    ledger.grant([None], 60 * 60, actor=coordinator, reason="Dotation initiale du fonds de solidarité",
+                 now=year_ago)
+    offers = db.session.scalars(sa.select(Offer).where(Offer.status == PostStatus.OPEN).order_by(Offer.id)).all()
+    needs = db.session.scalars(sa.select(Need).order_by(Need.id)).all()
+    domain_of = {c.id: c.domain_id for c in db.session.scalars(sa.select(Competence))}
+    plans = []
+    for need in needs:
+        candidates = [o for o in offers if o.organisation_id != need.organisation_id
+                      and o.language_mask & need.language_mask
+                      and domain_of[o.competence_id] == domain_of[need.competence_id]]
+        candidates.sort(key=lambda o: (o.competence_id != need.competence_id, o.id))
+        for offer in candidates[:2]:
+            plans.append((need, offer))
+    rnd.shuffle(plans)
+    plans = plans[:90]
+    # Spread over the year, in order, so balances and allowances grow as they would have.
+    for n, (need, offer) in enumerate(plans):
+        started = year_ago + timedelta(days=int(n * 350 / max(1, len(plans))), hours=rnd.randint(8, 17))
+        proposal = Proposal(need=need, offer=offer, origin=ProposalOrigin.PROVIDER, status=ProposalStatus.ACCEPTED,
+                            created_at=started, provider_accepted_at=started,
+                            recipient_accepted_at=started + timedelta(days=1), decided_at=started + timedelta(days=1))
+        exchange = Exchange(proposal=proposal, need=need, offer=offer, provider_id=offer.organisation_id,
+                            recipient_id=need.organisation_id, competence_id=need.competence_id,
+                            estimate_minutes=need.estimated_minutes, created_at=started + timedelta(days=1))
+        db.session.add_all([proposal, exchange])
+        db.session.flush()
+        for part in range(rnd.choice([1, 1, 2, 3])):
+            worked = started + timedelta(days=3 + 7 * part)
+            if worked >= now:
+                break
+            minutes = rnd.choice([60, 90, 120, 150, 180, 240])
+            declaration = HourDeclaration(exchange=exchange, worked_on=date.fromordinal(worked.toordinal()),
+                                          minutes=minutes, note="", created_at=worked,
+                                          declared_by_id=None, status=DeclarationStatus.DECLARED)
+            db.session.add(declaration)
+            db.session.flush()
+            confirmed = worked + timedelta(days=rnd.randint(1, 6))
+            try:
+                with db.session.begin_nested():
+                    tx = ledger.settle_exchange(provider=offer.organisation, recipient=need.organisation,
+                                                minutes=minutes, idempotency_key=f"declaration:{declaration.id}",
+                                                author=None, competence_id=need.competence_id, memo=need.title,
+                                                occurred_on=worked, now=confirmed)
+            except ledger.CreditLimitReached:
+                declaration.status = DeclarationStatus.CANCELLED
+                continue
+            declaration.status, declaration.transaction_id = DeclarationStatus.CONFIRMED, tx.id
+            declaration.decided_at = confirmed
+        counts["exchanges"] += 1
+    db.session.flush()

@@ -160,7 +160,7 @@ def post_transaction(kind: TransactionKind, legs: list[tuple[Account, int]], *, 
                      provider: Organisation | None = None, recipient: Organisation | None = None,
                      competence_id: int | None = None, memo: str = "", reason: str = "",
                      idempotency_key: str | None = None, reverses: LedgerTransaction | None = None,
-                     occurred_on: datetime | None = None) -> LedgerTransaction:
+                     occurred_on: datetime | None = None, now: datetime | None = None) -> LedgerTransaction:
     amounts = [amount for _, amount in legs]
     if len(legs) < 2 or sum(amounts) != 0 or any(not isinstance(a, int) or a == 0 for a in amounts):
         raise ValueError(f"a transaction needs two or more non-zero integer legs summing to zero: {amounts}")
@@ -177,7 +177,7 @@ def post_transaction(kind: TransactionKind, legs: list[tuple[Account, int]], *, 
         if amount < 0 and floor is not None and current.balance_minutes + amount < floor:
             raise CreditLimitReached(_credit_message(current, floor))
 
-    now = utcnow()
+    now = (now or utcnow()).astimezone(UTC)
     # Hashed as stored: always in UTC, so that `verify` reads back the very same value.
     occurred_on = (occurred_on or now).astimezone(UTC)
     tx = LedgerTransaction(kind=kind, created_at=now, occurred_on=occurred_on, author=author,
@@ -247,7 +247,7 @@ def allowance_left(org: Organisation, *, now: datetime | None = None) -> int:
 
 def settle_exchange(*, provider: Organisation, recipient: Organisation, minutes: int, idempotency_key: str,
                     author: Person | None, competence_id: int | None = None, memo: str = "",
-                    occurred_on: datetime | None = None) -> LedgerTransaction:
+                    occurred_on: datetime | None = None, now: datetime | None = None) -> LedgerTransaction:
     """Confirmed hours: the provider earns them; the recipient pays them, except what its
     yearly solidarity allowance (emerging members) lets the fund pay. Exactly once per key."""
     _check_minutes(minutes)
@@ -260,14 +260,14 @@ def settle_exchange(*, provider: Organisation, recipient: Organisation, minutes:
     legs = [(provider_account, minutes)]
     fund_share = 0
     if fund is not None:
-        fund_share = min(minutes, allowance_left(recipient), max(0, locked[fund.id].balance_minutes))
+        fund_share = min(minutes, allowance_left(recipient, now=now), max(0, locked[fund.id].balance_minutes))
         if fund_share:
             legs.append((fund, -fund_share))
     if minutes - fund_share:
         legs.append((recipient_account, -(minutes - fund_share)))
     return post_transaction(TransactionKind.EXCHANGE, legs, author=author, provider=provider, recipient=recipient,
                             competence_id=competence_id, memo=memo, idempotency_key=idempotency_key,
-                            occurred_on=occurred_on)
+                            occurred_on=occurred_on, now=now)
 
 
 def donate(org: Organisation, minutes: int, *, actor: Person, memo: str = "") -> LedgerTransaction:
@@ -278,7 +278,8 @@ def donate(org: Organisation, minutes: int, *, actor: Person, memo: str = "") ->
                             author=actor, provider=org, memo=memo)
 
 
-def grant(recipients: list[Organisation | None], minutes: int, *, actor: Person, reason: str) -> list:
+def grant(recipients: list[Organisation | None], minutes: int, *, actor: Person, reason: str,
+          now: datetime | None = None) -> list:
     """Coordinators grant credit from the network account, to organisations (None: the fund)."""
     _check_minutes(minutes)
     reason = (reason or "").strip()
@@ -291,7 +292,7 @@ def grant(recipients: list[Organisation | None], minutes: int, *, actor: Person,
     for org in recipients:
         target = account_of(org) if org is not None else fund_account(AccountKind.SOLIDARITY)
         done.append(post_transaction(TransactionKind.GRANT, [(network, -minutes), (target, minutes)], author=actor,
-                                     recipient=org, reason=reason))
+                                     recipient=org, reason=reason, now=now))
         record_event("ledger.granted", actor=actor, organisation=org, reason=reason, minutes=minutes,
                      transaction_id=done[-1].id)
     return done
