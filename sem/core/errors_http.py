@@ -36,8 +36,9 @@ def render_error(code: int, message=None):
 
         return problem(code, message)
     title = TITLES.get(code, TITLES[400 if code < 500 else 500])
-    return render_template("errors/error.html", code=code, title=title,
-                           message=message or MESSAGES.get(code, MESSAGES[400])), code
+    # str(): lazy strings are treated as safe markup by Jinja; messages may include typed names.
+    return render_template("errors/error.html", code=code, title=str(title),
+                           message=str(message or MESSAGES.get(code, MESSAGES[400]))), code
 
 
 def init_app(app: Flask) -> None:

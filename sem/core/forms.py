@@ -21,11 +21,14 @@ class MultiCheckboxField(SelectMultipleField):
 
 def show_domain_error(form, error: DomainError) -> None:
     """Put a service's error beside its field, or above the form when it has none."""
+    # str(): a lazy string counts as safe markup in Jinja, and messages may carry names
+    # that members typed; a plain string is escaped like any other text.
+    message = str(error.message)
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
-        field.errors = [*field.errors, error.message] if isinstance(field.errors, list) else [error.message]
+        field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
     else:
-        flash(error.message, "error")
+        flash(message, "error")
 
 
 def commit(action: Callable[[], T], form=None) -> tuple[bool, T | DomainError]:

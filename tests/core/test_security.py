@@ -80,3 +80,26 @@ def test_behind_a_proxy_throttling_sees_the_forwarded_address():
 
     proxied.test_client().get("/_whoami", headers={"X-Forwarded-For": "203.0.113.7"})
     assert seen == ["203.0.113.7"]
+
+
+def test_names_inside_translated_messages_are_escaped(app):
+    """A lazy translated string is 'safe markup' to Jinja: messages that carry a name a member
+    typed must still be escaped, in error pages and beside fields."""
+    from flask import get_flashed_messages, render_template_string
+    from flask_babel import lazy_gettext as _l
+
+    from sem.core.errors import Conflict
+    from sem.core.errors_http import render_error
+    from sem.core.forms import show_domain_error
+
+    evil = "<script>alert(1)</script>"
+    message = _l("This would take %(org)s below its credit floor of %(floor)s (balance now: %(balance)s). "
+                 "Nothing was recorded.", org=evil, floor="-5 h", balance="0 h")
+    with app.test_request_context():
+        body, _status = render_error(409, message)
+        assert evil not in body and "&lt;script&gt;" in body
+    with app.test_request_context():
+        show_domain_error(None, Conflict(message))
+        flashed = render_template_string("{% for m in get_flashed_messages() %}{{ m }}{% endfor %}")
+        assert evil not in flashed and "&lt;script&gt;" in flashed
+        assert all(isinstance(m, str) for m in get_flashed_messages())

@@ -8,7 +8,7 @@ from sem.exchanges.models import Exchange, Proposal, ProposalOrigin, ProposalSta
 from sem.extensions import db
 from sem.market.models import Need, PostStatus
 from sem.members.models import Person
-from tests.conftest import login, post
+from tests.conftest import login, post, tr_html
 
 
 def _proposal(app) -> Proposal:
@@ -94,7 +94,8 @@ def test_a_declined_pair_is_remembered_and_refused(app, flow, outbox):
                               (recipient, f"/offers/{pair.offer}/ask", {"need_id": pair.need})):
         response = post(client, url, data)
         assert response.status_code == 409
-        assert "declined" in response.get_data(as_text=True)
+        assert tr_html(app, "This need and this offer were already proposed to each other and the proposal "
+                            "was declined: it cannot be proposed again.") in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Proposal)) == 1
 
@@ -139,7 +140,9 @@ def test_a_proposal_whose_need_was_closed_can_no_longer_be_accepted(app, flow):
         db.session.get(Need, pair.need).status = PostStatus.CLOSED
         db.session.commit()
     response = post(_client(app, pair.recipient_admin), f"/proposals/{proposal}/accept")
-    assert response.status_code == 409 and "closed or expired" in response.get_data(as_text=True)
+    assert response.status_code == 409 and tr_html(
+        app, "The need or the offer is closed or expired: this proposal can no longer be accepted.",
+    ) in response.get_data(as_text=True)
     assert _proposal(app).status is ProposalStatus.PENDING
 
 

@@ -13,7 +13,7 @@ from sem.exchanges.models import DeclarationStatus, Dispute, DisputeResolution, 
 from sem.extensions import db
 from sem.ledger.models import LedgerTransaction
 from sem.members.models import AuditEvent, Person
-from tests.conftest import login, post
+from tests.conftest import login, post, tr_html
 from tests.exchanges.conftest import verify_ledger
 
 
@@ -77,7 +77,7 @@ def test_hours_beyond_the_recipients_floor_are_refused_and_nothing_is_recorded(a
     response = post(_client(app, pair.recipient_admin), f"/declarations/{declaration}/confirm")
     assert response.status_code == 409
     page = response.get_data(as_text=True)
-    assert "credit floor" in page and "Nothing was recorded" in page
+    assert "plancher" in page  # the ledger's message, in the person's French
     assert flow.get(HourDeclaration, declaration).status is DeclarationStatus.DECLARED
     assert flow.transactions() == 0 and flow.balances(pair) == (0, 0)
     assert outbox == []
@@ -159,7 +159,7 @@ def test_a_coordinator_resolves_a_dispute(app, flow, outbox, decision, hours, pa
     assert post(coordinator, f"/coordination/disputes/{dispute_id}/resolve",
                 {"resolution": "confirmed", "reason": "Encore"}).status_code == 409
     assert flow.balances(pair) == (paid, -paid)
-    assert "Dispute resolved" in coordinator.get("/coordination/audit").get_data(as_text=True)
+    assert tr_html(app, "Dispute resolved") in coordinator.get("/coordination/audit").get_data(as_text=True)
     verify_ledger(app)
 
 
@@ -210,7 +210,7 @@ def test_silence_is_reminded_then_confirms_automatically(app, flow, outbox):
         assert tx.author_id is None and tx.idempotency_key == f"declaration:{declaration}"
     assert flow.balances(pair) == (150, -150)
     assert flow.get(HourDeclaration, fresh).status is DeclarationStatus.DECLARED
-    assert "confirmed automatically" in outbox[-1].text  # the provider is told
+    assert "automatiquement" in outbox[-1].text  # the provider is told, in French
     runner.invoke(args=["sem", "run-job", "remind"])
     assert flow.transactions() == 1
     verify_ledger(app)

@@ -27,7 +27,7 @@ from sem.ledger import charts
 from sem.ledger import services as ledger
 from sem.ledger.models import Account, AccountKind, Entry, FloorRule, LedgerTransaction
 from sem.members.models import AuditEvent, Organisation, OrgStatus, Person, Stage
-from tests.conftest import login, post
+from tests.conftest import login, post, tr_html
 
 YEAR = utcnow().year
 DAYS = [datetime(YEAR, 1, day, 10, 0, tzinfo=UTC) for day in range(10, 16)]
@@ -214,8 +214,9 @@ def test_a_donation_below_the_floor_is_refused_beside_the_field_and_changes_noth
 def test_only_people_of_the_organisation_may_give_its_hours(app, client, world):
     login(client, app, world["beta_admin"])
     assert post(client, f"/ledger/organisations/{world['alpha']}/donate", {"hours": "1"}).status_code == 403
-    assert "Give these hours" not in page(client, f"/ledger/organisations/{world['alpha']}")
-    assert "Give these hours" in page(client, f"/ledger/organisations/{world['beta']}")
+    give = tr_html(app, "Give these hours")
+    assert give not in page(client, f"/ledger/organisations/{world['alpha']}")
+    assert give in page(client, f"/ledger/organisations/{world['beta']}")
 
 
 # --- the open ledger --------------------------------------------------------------------------
