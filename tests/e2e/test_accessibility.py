@@ -63,9 +63,11 @@ def _violations(browser: Browser, base_url: str, locale: str, paths: list[str], 
 @pytest.mark.parametrize("locale", ["fr", "nl"])
 def test_public_and_member_pages_are_accessible(browser, live_server, app, network, locale):
     org = network["org"]
-    public = ["/", "/apply", "/login", "/password/forgot", "/charter", f"/organisations/{org}", "/no-such-page"]
+    public = ["/", "/apply", "/login", "/password/forgot", "/charter", f"/organisations/{org}", "/no-such-page",
+              "/directory", "/ledger", f"/ledger/organisations/{org}"]
     assert _violations(browser, live_server, locale, public) == {}
-    member_pages = [f"/organisations/{org}", f"/organisations/{org}/people", f"/organisations/{org}/edit", "/account"]
+    member_pages = [f"/organisations/{org}", f"/organisations/{org}/people", f"/organisations/{org}/edit", "/account",
+                    "/home", "/needs/new", "/offers/new", "/exchanges", f"/ledger/organisations/{org}"]
     admin = _person_speaking(app, network["admin"], locale)
     assert _violations(browser, live_server, locale, member_pages, admin) == {}
 
@@ -76,7 +78,8 @@ def test_coordinator_pages_are_accessible(browser, live_server, app, network, lo
     pages = ["/coordination/applications", "/coordination/organisations",
              f"/coordination/organisations/{network['pending']}", f"/coordination/organisations/{network['org']}",
              "/coordination/charter", "/coordination/audit", "/coordination/vocabularies/sector",
-             "/coordination/vocabularies/terms/1"]
+             "/coordination/vocabularies/terms/1", "/coordination/competences/", "/coordination/balances",
+             "/coordination/floors", "/coordination/disputes"]
     assert _violations(browser, live_server, locale, pages, coordinator) == {}
 
 
