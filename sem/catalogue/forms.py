@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-REQUIRED = _l("This field is required.")
+from sem.core.forms import REQUIRED, strip
 
 
 class TermForm(FlaskForm):
@@ -12,8 +12,6 @@ class TermForm(FlaskForm):
     label_en = StringField(_l("Label in English"), validators=[DataRequired(REQUIRED), Length(max=120)])
 
 
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def int_or_none(value):

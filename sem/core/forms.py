@@ -4,12 +4,20 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import flash
+from flask_babel import lazy_gettext as _l
 from wtforms import SelectMultipleField, widgets
 
 from sem.core.errors import DomainError
 from sem.extensions import db
 
 T = TypeVar("T")
+
+REQUIRED = _l("This field is required.")
+
+
+def strip(value):
+    """A field filter: surrounding spaces are never meant."""
+    return value.strip() if isinstance(value, str) else value
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -5,11 +5,10 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from sem.core.forms import REQUIRED
 from sem.exchanges.labels import RESOLUTION_LABELS
 from sem.exchanges.models import DisputeResolution
 from sem.market.forms import HoursField, to_minutes
-
-REQUIRED = _l("This field is required.")
 
 
 def _post_choice(post) -> tuple[int, str]:

@@ -22,6 +22,7 @@ from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from sem.core.amounts import check_quarter_hours
 from sem.core.db import utcnow
 from sem.core.errors import Conflict, DomainError, NotAllowed
 from sem.exchanges import policy
@@ -261,13 +262,7 @@ def auto_confirm_date(declaration: HourDeclaration) -> date:
 
 
 def check_minutes(minutes: int | None, field: str = "hours") -> int:
-    if minutes is None or minutes <= 0:
-        raise DomainError(_l("Enter a number of hours greater than zero."), field=field)
-    if minutes % 15:
-        raise DomainError(_l("Use quarter hours: 1, 1.25, 1.5, 1.75…"), field=field)
-    if minutes > MAX_DECLARATION_MINUTES:
-        raise DomainError(_l("At most %(hours)d hours.", hours=MAX_DECLARATION_MINUTES // 60), field=field)
-    return minutes
+    return check_quarter_hours(minutes, maximum=MAX_DECLARATION_MINUTES, field=field)
 
 
 def declare_hours(exchange: Exchange, *, worked_on: date | None, minutes: int | None, note: str = "",

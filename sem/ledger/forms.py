@@ -7,13 +7,12 @@ from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from sem.catalogue import services as catalogue
-from sem.core.forms import MultiCheckboxField
+from sem.core.forms import REQUIRED, MultiCheckboxField
 from sem.ledger.models import AccountKind, TransactionKind
 from sem.market.forms import HoursField, int_or_none, to_minutes
 from sem.members.labels import STAGE_LABELS
 from sem.members.models import Stage
 
-REQUIRED = _l("This field is required.")
 HOURS_REQUIRED = _l("Enter a number of hours.")
 REASON_REQUIRED = _l("Please give a reason.")
 

@@ -18,6 +18,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from sem.core.amounts import check_quarter_hours
 from sem.core.db import utcnow
 from sem.core.errors import Conflict, DomainError
 from sem.extensions import db
@@ -212,11 +213,7 @@ def _credit_message(account: Account, floor: int):
 
 
 def _check_minutes(minutes: int, field_name: str = "minutes") -> int:
-    if not isinstance(minutes, int) or minutes <= 0 or minutes % 15:
-        raise DomainError(_l("Enter a number of hours greater than zero, in quarter hours."), field=field_name)
-    if minutes > MAX_MINUTES:
-        raise DomainError(_l("At most %(hours)d hours.", hours=MAX_MINUTES // 60), field=field_name)
-    return minutes
+    return check_quarter_hours(minutes, maximum=MAX_MINUTES, field=field_name)
 
 
 # --- what the other areas call -----------------------------------------------------------------

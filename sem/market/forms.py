@@ -11,17 +11,14 @@ from wtforms.widgets import TextInput
 
 from sem.catalogue import services as catalogue
 from sem.catalogue.vocab import LANGUAGES, choices
-from sem.core.forms import MultiCheckboxField
+from sem.core.forms import REQUIRED, MultiCheckboxField, strip
 from sem.market.labels import MODE_LABELS, URGENCY_LABELS
 from sem.market.models import Mode, Urgency
 from sem.market.services import NeedDraft, OfferDraft
 
-REQUIRED = _l("This field is required.")
 HOURS_HINT = _l("In hours; quarter hours allowed (1.5 = 1 h 30).")
 
 
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def to_minutes(hours: Decimal | None) -> int | None:

@@ -16,6 +16,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sem.catalogue import services as catalogue
 from sem.catalogue.models import Competence
 from sem.catalogue.vocab import LANGUAGE_BITS
+from sem.core.amounts import check_quarter_hours
 from sem.core.db import utcnow
 from sem.core.errors import Conflict, DomainError, NotAllowed
 from sem.extensions import db
@@ -66,16 +67,6 @@ def lifetime(post: Post) -> timedelta:
 # --- validation -----------------------------------------------------------------------------
 
 
-def _check_quarter_hours(minutes: int | None, *, maximum: int, field_name: str) -> int:
-    if minutes is None or minutes <= 0:
-        raise DomainError(_l("Enter a number of hours greater than zero."), field=field_name)
-    if minutes % 15:
-        raise DomainError(_l("Use quarter hours: 1, 1.25, 1.5, 1.75…"), field=field_name)
-    if minutes > maximum:
-        raise DomainError(_l("At most %(hours)d hours.", hours=maximum // 60), field=field_name)
-    return minutes
-
-
 def _apply_common(post: Post, draft: PostDraft) -> None:
     title = " ".join((draft.title or "").split())
     if not title:
@@ -101,8 +92,8 @@ def _apply_common(post: Post, draft: PostDraft) -> None:
 
 def _apply_offer(offer: Offer, draft: OfferDraft) -> None:
     _apply_common(offer, draft)
-    offer.monthly_capacity_minutes = _check_quarter_hours(
-        draft.monthly_capacity_minutes, maximum=MAX_CAPACITY_MINUTES, field_name="monthly_capacity")
+    offer.monthly_capacity_minutes = check_quarter_hours(
+        draft.monthly_capacity_minutes, maximum=MAX_CAPACITY_MINUTES, field="monthly_capacity")
     conditions = (draft.conditions or "").strip()
     if len(conditions) > CONDITIONS_MAX:
         raise DomainError(_l("At most %(n)d characters.", n=CONDITIONS_MAX), field="conditions")
@@ -111,8 +102,8 @@ def _apply_offer(offer: Offer, draft: OfferDraft) -> None:
 
 def _apply_need(need: Need, draft: NeedDraft, *, today: date) -> None:
     _apply_common(need, draft)
-    need.estimated_minutes = _check_quarter_hours(
-        draft.estimated_minutes, maximum=MAX_ESTIMATE_MINUTES, field_name="estimated_hours")
+    need.estimated_minutes = check_quarter_hours(
+        draft.estimated_minutes, maximum=MAX_ESTIMATE_MINUTES, field="estimated_hours")
     if draft.wished_by is not None and draft.wished_by <= today and draft.wished_by != need.wished_by:
         raise DomainError(_l("Choose a date in the future."), field="wished_by")
     need.urgency, need.wished_by = Urgency(draft.urgency), draft.wished_by

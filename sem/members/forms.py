@@ -8,15 +8,9 @@ from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Option
 from sem.catalogue import services as catalogue
 from sem.catalogue.models import TermKind
 from sem.catalogue.vocab import COMMUNES, LANGUAGES, LEGAL_FORMS, choices
-from sem.core.forms import MultiCheckboxField
+from sem.core.forms import REQUIRED, MultiCheckboxField, strip
 from sem.core.i18n import LOCALE_NAMES, LOCALES
 from sem.members.models import Role, Stage
-
-REQUIRED = _l("This field is required.")
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def stage_choices():
