@@ -435,6 +435,12 @@ LEDGER_MATRIX = [
     rule("POST", "/coordination/transactions/{transaction}/reverse", *coordinators_only(Redirect("/ledger")),
          data=REASON),
     rule("POST", "/coordination/transactions/{correction}/reverse", *coordinators_only(409), data=REASON),
+    # a form post without a file: the check says which field is missing (tests/ledger/test_import.py uploads)
+    rule("GET",  "/coordination/ledger/import",              *coordinators_only(200)),
+    rule("POST", "/coordination/ledger/import",              *coordinators_only(400)),
+    rule("POST", "/coordination/ledger/import/record",       *coordinators_only(400),
+         data={"content": "", "expected": "1", **REASON}),
+    rule("GET",  "/coordination/ledger/import/example.csv",  *coordinators_only(200)),
 ]
 MATRIX += LEDGER_MATRIX
 

@@ -3,7 +3,8 @@ floors, reasons) and say why; forms only parse what people typed."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from sem.catalogue import services as catalogue
@@ -102,3 +103,17 @@ class LedgerFilterForm(FlaskForm):
         # Grouped by domain: the template draws this select itself, with an "all" option first.
         self.competence.choices = catalogue.competence_choices([self.competence.data])
         self.kind.choices = [("", _l("All kinds")), *((kind.value, label) for kind, label in KIND_LABELS.items())]
+
+
+class ImportCheckForm(FlaskForm):
+    file = FileField(_l("CSV file of past exchanges"), validators=[FileRequired(_l("Choose a file."))])
+
+
+class ImportRecordForm(FlaskForm):
+    """The checked file travels back in the page, so what is recorded is what was checked."""
+
+    content = HiddenField(validators=[DataRequired()])
+    filename = HiddenField()
+    expected = HiddenField(validators=[DataRequired()])
+    reason = TextAreaField(_l("Reason (shown in the open ledger and kept in the audit log)"),
+                           validators=[DataRequired(REASON_REQUIRED), Length(max=2000)])

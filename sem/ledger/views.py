@@ -2,6 +2,7 @@
 history (with donations to the solidarity fund), and the coordinators' balances, grants,
 floors and corrections. Views parse, authorise, call one service and render."""
 
+import base64
 import csv
 import io
 from decimal import Decimal
@@ -13,10 +14,11 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from sem.catalogue.models import Competence
-from sem.core.forms import commit
+from sem.core.errors import DomainError
+from sem.core.forms import commit, show_domain_error
 from sem.core.i18n import format_hours
 from sem.extensions import db
-from sem.ledger import charts, policy, queries
+from sem.ledger import charts, imports, policy, queries
 from sem.ledger import services as ledger
 from sem.ledger.forms import (
     ACCOUNT_LABELS,
@@ -24,6 +26,8 @@ from sem.ledger.forms import (
     DonateForm,
     FloorForm,
     GrantForm,
+    ImportCheckForm,
+    ImportRecordForm,
     LedgerFilterForm,
     ReverseForm,
 )
@@ -290,6 +294,80 @@ def reverse(tx_id):
     competence = db.session.get(Competence, tx.competence_id) if tx.competence_id else None
     return render_template("ledger/reverse.html", tx=tx, form=form, competence=competence,
                            reversed_by=queries.reversal_of(tx)), status
+
+
+# --- importing past exchanges ------------------------------------------------------------------
+
+
+def _import_page(check_form: ImportCheckForm, *, plan=None, record_form: ImportRecordForm | None = None,
+                 status: int = 200):
+    return render_template("ledger/import.html", check_form=check_form, plan=plan, record_form=record_form,
+                           columns=imports.COLUMNS, max_rows=imports.MAX_ROWS), status
+
+
+def _record_form_for(data: bytes, filename: str, plan) -> ImportRecordForm:
+    form = ImportRecordForm(formdata=None)
+    form.content.data = base64.b64encode(data).decode("ascii")
+    form.filename.data = filename
+    form.expected.data = str(len(plan.to_record))
+    return form
+
+
+@coordination.route("/ledger/import", methods=["GET", "POST"])
+def import_exchanges():
+    """Step one, the dry run: read the file and show what would be recorded, and why not."""
+    form = ImportCheckForm()
+    if not form.is_submitted():
+        return _import_page(form)
+    if not form.validate():
+        return _import_page(form, status=400)
+    upload = form.file.data
+    data = upload.read(imports.MAX_BYTES + 1)
+    try:
+        plan = imports.plan_import(data)
+    except DomainError as error:
+        show_domain_error(form, error)
+        return _import_page(form, status=400)
+    filename = upload.filename or ""
+    return _import_page(form, plan=plan, record_form=_record_form_for(data, filename, plan) if plan.to_record else None)
+
+
+@coordination.post("/ledger/import/record")
+def record_import():
+    """Step two: record what the dry run showed, all or nothing."""
+    form = ImportRecordForm()
+    try:
+        data = base64.b64decode(form.content.data or "", validate=True)
+    except ValueError:
+        data = b""
+    filename = form.filename.data or ""
+    status = 400
+    if form.validate() and data:
+        expected = int(form.expected.data) if form.expected.data.isdigit() else -1
+        ok, outcome = commit(lambda: imports.import_exchanges(data, actor=current_user, reason=form.reason.data,
+                                                              expected=expected, filename=filename), form)
+        if ok:
+            flash(ngettext("%(num)d past exchange recorded (%(hours)s).",
+                           "%(num)d past exchanges recorded (%(hours)s).",
+                           len(outcome.to_record), hours=format_hours(outcome.minutes)), "success")
+            return redirect(url_for("ledger.index", kind=TransactionKind.IMPORT.value))
+        status = outcome.status_code
+    # Show the check again, as it stands now, with what was typed and what went wrong.
+    check_form = ImportCheckForm(formdata=None)
+    try:
+        plan = imports.plan_import(data)
+    except DomainError as error:
+        show_domain_error(check_form, error)
+        return _import_page(check_form, status=status)
+    fresh = _record_form_for(data, filename, plan)
+    fresh.reason.data, fresh.reason.errors = form.reason.data, form.reason.errors
+    return _import_page(check_form, plan=plan, record_form=fresh if plan.to_record else None, status=status)
+
+
+@coordination.get("/ledger/import/example.csv")
+def import_example():
+    return Response("\ufeff" + imports.EXAMPLE, mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="sem-import-example.csv"'})
 
 
 bp.register_blueprint(coordination)

@@ -47,6 +47,7 @@ AUDIT_ACTIONS = {
     "ledger.floor_set": _l("Floor set"),
     "ledger.granted": _l("Hours granted"),
     "ledger.reversed": _l("Transaction corrected"),
+    "ledger.imported": _l("Past exchanges imported"),
     "dispute.resolved": _l("Dispute resolved"),
 }
 CATALOGUE_PARTS = {"labels": _l("labels"), "descriptions": _l("descriptions"), "domain": _l("domain")}
@@ -108,6 +109,10 @@ def _describe_ledger(action: str, details: dict) -> str:
         return f"{_VALUE_LABELS.get(stage, stage)}: {floor}" if stage else floor
     if action == "ledger.granted":
         return f"+{format_hours(details.get('minutes'))} (#{details.get('transaction_id')})"
+    if action == "ledger.imported":
+        text = ngettext("%(num)d transaction", "%(num)d transactions", details.get("transactions", 0))
+        text = f"{text}, {format_hours(details.get('minutes'))}"
+        return f"{text} ({details['filename']})" if details.get("filename") else text
     if action == "ledger.reversed":
         return str(_l("#%(tx)s reversed by #%(correction)s", tx=details.get("transaction_id"),
                       correction=details.get("correction_id")))
