@@ -127,7 +127,8 @@ def run_job(name: str, *, trigger: RunTrigger = RunTrigger.SCHEDULER, now: datet
             once_per_period: bool | None = None) -> Outcome:
     """Run job `name` once, recorded as a JobRun. Scheduler runs (and manual ones with
     `once_per_period`) claim the current period and skip if it is taken; other manual runs
-    always run. Needs an application context; commits on the session itself (it is a
+    always run. `now` (tests, catching up) is the instant whose period is claimed; it
+    defaults to the present. Needs an application context; commits on the session itself (it is a
     boundary, like a view or a CLI command)."""
     jobs = registry()
     if name not in jobs:
@@ -138,7 +139,7 @@ def run_job(name: str, *, trigger: RunTrigger = RunTrigger.SCHEDULER, now: datet
     period = scheduled_period(name, now) if once_per_period else manual_period(name, now)
     session = db.session
 
-    run = JobRun(job=name, period=period, status=RunStatus.RUNNING, trigger=trigger, started_at=now, host=HOST,
+    run = JobRun(job=name, period=period, status=RunStatus.RUNNING, trigger=trigger, started_at=utcnow(), host=HOST,
                  pid=os.getpid())
     session.add(run)
     try:
