@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from sem.core.db import utcnow
@@ -67,7 +67,7 @@ class AdvisoryLock:
                 else:
                     self.held = bool(self.connection.scalar(sa.text("SELECT pg_try_advisory_lock(:key)"),
                                                             {"key": self.key}))
-            except DBAPIError as error:
+            except SQLAlchemyError as error:  # the connection died: with it, the lock
                 if self.held:
                     log.warning(logfmt("leadership_lost", reason=str(error).splitlines()[0]))
                 self._drop_connection()
@@ -82,7 +82,7 @@ class AdvisoryLock:
             try:
                 self.connection.invalidate()
                 self.connection.close()
-            except DBAPIError:
+            except SQLAlchemyError:
                 pass
             self.connection = None
 
@@ -91,7 +91,7 @@ class AdvisoryLock:
             if self.connection is not None and self.held:
                 try:
                     self.connection.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": self.key})
-                except DBAPIError:
+                except SQLAlchemyError:
                     pass
             self._drop_connection()
             self.engine.dispose()
