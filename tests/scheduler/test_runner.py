@@ -17,7 +17,8 @@ NOON = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)  # 12:00 in Brussels
 
 def _runs(app):
     with app.app_context():
-        return [(r.job, r.period, r.status, r.trigger) for r in db.session.scalars(sa.select(JobRun).order_by(JobRun.id))]
+        runs = db.session.scalars(sa.select(JobRun).order_by(JobRun.id))
+        return [(r.job, r.period, r.status, r.trigger) for r in runs]
 
 
 def test_a_scheduled_run_claims_its_period_and_records_success(app, ctx, test_jobs):
