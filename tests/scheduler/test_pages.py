@@ -8,7 +8,7 @@ from sem.core.db import utcnow
 from sem.extensions import db
 from sem.scheduler.leader import Lease
 from sem.scheduler.models import JobRun, RunStatus, RunTrigger
-from tests.conftest import login, tr_html
+from tests.conftest import login, tr, tr_html
 
 
 @pytest.fixture
@@ -44,7 +44,8 @@ def test_coordinators_see_the_timetable_and_recent_runs_in_their_language(app, c
                   "Running", "By hand"):
         assert tr_html(app, msgid, locale) in html, msgid
     assert "<code>0 9 * * *</code>" in html and "<code>30 2 * * *</code>" in html  # the default timetable
-    assert tr_html(app, "No scheduler process is running: scheduled jobs will not run until one is started "
+    # Translated text without placeholders is output as it is (autoescaping applies to values).
+    assert tr(app, "No scheduler process is running: scheduled jobs will not run until one is started "
                         "(flask sem scheduler).", locale) in html
     assert "3 waiting application(s) reminded" in html
     assert "<summary>RuntimeError: SMTP went away</summary>" in html
