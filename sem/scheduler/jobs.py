@@ -6,7 +6,8 @@ a one-line summary, and add one line to JOBS below. Do not commit: the runner
 record, or rolls it back and records the failure. `flask sem scheduler` runs the jobs named
 in the SCHEDULE setting (config.py; a timetable entry for a job not in JOBS is skipped) at
 most once per period (JOB_PERIODS); `flask sem run-job NAME` runs one now. A job that needs
-its period (e.g. a digest's ISO week) reads `sem.scheduler.runner.current_run().period`.
+its period (e.g. a digest's ISO week, "2026-W48") reads
+`sem.scheduler.runner.current_run().scheduled_period` (the same for manual runs).
 """
 
 from collections.abc import Callable

@@ -47,8 +47,9 @@ class CurrentRun:
 
     run_id: int
     job: str
-    period: str
+    period: str  # the claimed key: "2026-W48", or "2026-W48+manual@…" for a manual run
     trigger: RunTrigger
+    scheduled_period: str  # the job's period at its granularity, manual or not: "2026-W48"
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,8 @@ def run_job(name: str, *, trigger: RunTrigger = RunTrigger.SCHEDULER, now: datet
     now = now or utcnow()
     if once_per_period is None:
         once_per_period = trigger is RunTrigger.SCHEDULER
-    period = scheduled_period(name, now) if once_per_period else manual_period(name, now)
+    base = scheduled_period(name, now)
+    period = base if once_per_period else manual_period(name, now)
     session = db.session
 
     run = JobRun(job=name, period=period, status=RunStatus.RUNNING, trigger=trigger, started_at=utcnow(), host=HOST,
@@ -155,7 +157,7 @@ def run_job(name: str, *, trigger: RunTrigger = RunTrigger.SCHEDULER, now: datet
     log.info(logfmt("job_started", job=name, period=period, trigger=trigger, run_id=run_id, host=HOST,
                     pid=os.getpid()))
 
-    token = _current.set(CurrentRun(run_id, name, period, trigger))
+    token = _current.set(CurrentRun(run_id, name, period, trigger, base))
     started = time.perf_counter()
     try:
         summary = str(jobs[name]() or "")

@@ -104,7 +104,10 @@ def test_the_job_knows_its_run(app, ctx, test_jobs, monkeypatch):
     seen = []
     monkeypatch.setattr(fake_jobs, "tick", lambda: seen.append(current_run()) or "ok")
     outcome = run_job("tick", now=NOON)
-    assert seen[0].run_id == outcome.run_id and seen[0].period == "2026-11-25T12:00"
+    assert seen[0].run_id == outcome.run_id and seen[0].period == seen[0].scheduled_period == "2026-11-25T12:00"
+    manual = run_job("tick", trigger=RunTrigger.MANUAL, now=NOON)
+    assert seen[1].run_id == manual.run_id and seen[1].period.startswith("2026-11-25T12:00+manual@")
+    assert seen[1].scheduled_period == "2026-11-25T12:00" and seen[1].trigger is RunTrigger.MANUAL
     assert current_run() is None
 
 
