@@ -8,10 +8,13 @@ the running ones, give the leadership up, exit 0.
 """
 
 import logging
+import os
 import signal
 import threading
+import time
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
@@ -103,13 +106,26 @@ class SchedulerProcess:
                 for name in sorted(self.triggers)]
 
     def stop(self, signum=None, frame=None) -> None:
+        """First signal: stop cleanly. A second one while runs are still finishing: exit now
+        (the next leader marks those runs interrupted)."""
         if self.stopping.is_set():
-            return
+            log.warning(logfmt("scheduler_killed", signal=signal.Signals(signum).name if signum else None,
+                               running=self.running.count))
+            os._exit(1)
         self.stopping.set()
         log.info(logfmt("scheduler_stopping", signal=signal.Signals(signum).name if signum else None))
         # Not from the signal handler itself: shutdown takes the scheduler's locks, which the
         # interrupted main thread may hold.
-        threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": False}, daemon=True).start()
+        threading.Thread(target=self._shutdown, daemon=True).start()
+
+    def _shutdown(self) -> None:
+        # A signal that arrives while the process is still starting waits for the start.
+        for _ in range(600):
+            try:
+                self.scheduler.shutdown(wait=False)
+                return
+            except SchedulerNotRunningError:
+                time.sleep(0.1)
 
     def serve(self) -> None:
         signal.signal(signal.SIGTERM, self.stop)

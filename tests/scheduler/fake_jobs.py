@@ -23,3 +23,13 @@ def boom() -> str:
                                 contact_email="boom@example.org"))
     db.session.flush()
     raise RuntimeError("the job broke")
+
+
+def slow() -> str:
+    """Say it started (in SEM_TEST_TICK_FILE), then take two seconds."""
+    import time
+
+    with open(os.environ["SEM_TEST_TICK_FILE"], "a") as out:
+        out.write(f"started {current_run().period} {os.getpid()}\n")
+    time.sleep(2)
+    return "slow done"

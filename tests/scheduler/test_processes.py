@@ -51,10 +51,12 @@ def database(request, app, tmp_path):
 
 
 class Scheduler:
-    def __init__(self, url, ticks: Path, log: Path):
+    def __init__(self, url, ticks: Path, log: Path, schedule=None, **env_vars):
         env = {**os.environ, "SEM_ENV": "testing", "FLASK_APP": "wsgi.py", "DATABASE_URL": url,
-               "SCHEDULE": json.dumps(SCHEDULE), "EXTRA_JOBS": json.dumps({"tick": "tests.scheduler.fake_jobs:tick"}),
-               "SCHEDULER_LEASE_SECONDS": "2", "SEM_TEST_TICK_FILE": str(ticks)}
+               "SCHEDULE": json.dumps(schedule or SCHEDULE), "SCHEDULER_LEASE_SECONDS": "2",
+               "EXTRA_JOBS": json.dumps({"tick": "tests.scheduler.fake_jobs:tick",
+                                         "slow": "tests.scheduler.fake_jobs:slow"}),
+               "SEM_TEST_TICK_FILE": str(ticks), **env_vars}
         self.log = log
         self.process = subprocess.Popen([sys.executable, "-m", "flask", "sem", "scheduler"], cwd=ROOT, env=env,
                                         stdout=log.open("w"), stderr=subprocess.STDOUT)
@@ -138,3 +140,23 @@ def test_two_schedulers_run_each_period_once_and_a_standby_takes_over(app, datab
     unfinished = [run for run in runs if run.status is not RunStatus.SUCCEEDED]
     assert len(unfinished) <= 1 and all(run.error.startswith("Interrupted") for run in unfinished)
     assert set(succeeded) <= set(lines) and len(lines) - len(succeeded) <= len(unfinished)
+
+
+def test_sigterm_lets_the_running_job_finish_then_stops(app, tmp_path):
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    ticks = tmp_path / "ticks.txt"
+    scheduler = Scheduler(url, ticks, tmp_path / "scheduler.log", schedule={**SCHEDULE, "tick": "off",
+                                                                            "slow": "* * * * * *"},
+                          JOB_PERIODS=json.dumps({"slow": "hour"}))
+    try:
+        _wait_for(lambda: ticks.exists() and "started" in ticks.read_text(), 30, "the slow job", (scheduler,))
+        assert scheduler.stop(signal.SIGTERM) == 0
+    finally:
+        if scheduler.process.poll() is None:
+            scheduler.stop(signal.SIGKILL)
+    log = scheduler.text()
+    assert log.index("scheduler_stopping signal=SIGTERM") < log.index("job_succeeded job=slow") \
+        < log.index("scheduler_stopped")
+    with app.app_context():
+        [run] = db.session.scalars(sa.select(JobRun).where(JobRun.job == "slow")).all()
+        assert run.status is RunStatus.SUCCEEDED and run.summary == "slow done" and run.pid == scheduler.pid
