@@ -4,6 +4,7 @@
 environment variable of the same name.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -20,6 +21,28 @@ def _bool(name: str, default: bool) -> bool:
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value else default
+
+
+def _json_dict(name: str, default: dict) -> dict:
+    """A dictionary setting: the default, updated by a JSON object in the environment."""
+    value = os.environ.get(name)
+    merged = dict(default)
+    if value:
+        parsed = json.loads(value)
+        if not isinstance(parsed, dict):
+            raise ValueError(f"{name} must be a JSON object")
+        merged.update(parsed)
+    return merged
+
+
+def _schedule(default: dict) -> dict:
+    """The scheduler's timetable: the defaults, then the JSON object in SCHEDULE, then one
+    SCHEDULE_<JOB> variable per job (SCHEDULE_SEND_MAIL for "send-mail")."""
+    schedule = _json_dict("SCHEDULE", default)
+    for key, value in os.environ.items():
+        if key.startswith("SCHEDULE_") and len(key) > len("SCHEDULE_"):
+            schedule[key.removeprefix("SCHEDULE_").lower().replace("_", "-")] = value
+    return schedule
 
 
 def _database_url(default: str) -> str:
@@ -82,6 +105,27 @@ class Config:
     # Declared hours: reminded after this many days, confirmed automatically after that many.
     CONFIRMATION_REMINDER_DAYS = _int("CONFIRMATION_REMINDER_DAYS", 7)
     AUTO_CONFIRM_DAYS = _int("AUTO_CONFIRM_DAYS", 14)
+    # The scheduler (`flask sem scheduler`): crontab lines in Europe/Brussels time, five
+    # fields (or six, seconds first), days of the week by name; "off" unschedules a job.
+    # Only the names present in sem.scheduler.jobs.JOBS (and EXTRA_JOBS) are scheduled.
+    SCHEDULE = _schedule({
+        "match": "0 6 * * *",        # daily 06:00
+        "expire": "30 2 * * *",      # daily 02:30
+        "remind": "0 9 * * *",       # daily 09:00
+        "digest": "0 7 * * mon",     # Mondays 07:00
+        "send-mail": "* * * * *",    # every minute
+    })
+    # A job runs at most once per period (second, minute, hour, day, week, month), whatever
+    # the number of scheduler processes; jobs not listed get the finest their entry fires at.
+    JOB_PERIODS = _json_dict("JOB_PERIODS", {
+        "match": "day", "expire": "day", "remind": "day", "digest": "week", "send-mail": "minute",
+    })
+    # More jobs by import path, e.g. {"tick": "mypackage.jobs:tick"} (each returns a summary).
+    EXTRA_JOBS = _json_dict("EXTRA_JOBS", {})
+    # Leadership between scheduler processes: on SQLite a lease this long, renewed every
+    # third of it (a standby takes over at most this long after the leader died); on
+    # PostgreSQL an advisory lock, checked every second.
+    SCHEDULER_LEASE_SECONDS = float(os.environ.get("SCHEDULER_LEASE_SECONDS") or 15)
     PASSWORD_HASH_PROFILE = "default"  # noqa: S105 - Argon2id, RFC 9106 low-memory parameters
     # How many reverse proxies (nginx, a load balancer) stand in front of the app: their
     # X-Forwarded-For/-Proto headers are then trusted, so throttling sees real addresses.

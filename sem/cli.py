@@ -73,16 +73,56 @@ def create_coordinator_command(email, name, password):
 
 @sem_cli.command("run-job")
 @click.argument("name")
+@click.option("--once-per-period", is_flag=True,
+              help="Claim the job's current period as the scheduler does, and skip if it already ran (for cron).")
 @with_base_url
-def run_job_command(name):
-    """Run one scheduled job now."""
-    from sem.scheduler.jobs import JOBS
+def run_job_command(name, once_per_period):
+    """Run one job now, recorded as a job run (manual runs always run; see --once-per-period)."""
+    from sem.scheduler.models import RunTrigger
+    from sem.scheduler.runner import UnknownJob, registry, run_job
 
-    if name not in JOBS:
-        raise click.ClickException(f"unknown job {name!r}; jobs: {', '.join(sorted(JOBS))}")
-    summary = JOBS[name]()
-    db.session.commit()
-    click.echo(f"{name}: {summary}")
+    try:
+        outcome = run_job(name, trigger=RunTrigger.MANUAL, once_per_period=once_per_period)
+    except UnknownJob:
+        raise click.ClickException(f"unknown job {name!r}; jobs: {', '.join(sorted(registry()))}") from None
+    if outcome.skipped:
+        click.echo(f"{name}: already run for period {outcome.period} (run #{outcome.run_id}); skipped.")
+        return
+    if outcome.error:
+        raise click.ClickException(f"{name} failed (run #{outcome.run_id}): {outcome.error.splitlines()[0]}")
+    click.echo(f"{name}: {outcome.summary}")
+
+
+@sem_cli.command("scheduler")
+@click.option("--list", "list_only", is_flag=True, help="Print the timetable and the next runs, then exit.")
+@click.option("--log-level", default="INFO", show_default=True,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
+def scheduler_command(list_only, log_level):
+    """Run the scheduled jobs on their timetable (Europe/Brussels) until SIGTERM or SIGINT.
+
+    Start as many as you like: one leads and runs the jobs, the others stand by and take
+    over if it dies; a job runs at most once per period."""
+    import logging
+    import sys
+    from datetime import datetime
+
+    from sem.scheduler.process import SchedulerProcess
+    from sem.scheduler.timetable import BRUSSELS, TimetableError
+
+    logging.basicConfig(level=log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    try:
+        process = SchedulerProcess(current_app._get_current_object())
+    except TimetableError as error:
+        raise click.ClickException(str(error)) from None
+    if list_only:
+        now = datetime.now(BRUSSELS)
+        for name, when, period in process.describe():
+            upcoming = process.triggers[name].get_next_fire_time(None, now)
+            click.echo(f"{name:<12} {when:<16} once per {period:<7} next {upcoming:%Y-%m-%d %H:%M:%S %Z}")
+        return
+    process.serve()
 
 
 ledger_cli = AppGroup("ledger", help="The time-credit ledger.")

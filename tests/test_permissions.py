@@ -217,6 +217,7 @@ MATRIX = [
     rule("POST", "/coordination/charter",                    *coordinators_only(Redirect("/coordination/charter")),
          data={"text_fr": "Charte v3", "text_nl": "Charter v3"}),
     rule("GET",  "/coordination/audit",                      *coordinators_only(200)),
+    rule("GET",  "/coordination/jobs",                       *coordinators_only(200)),
     # vocabularies
     rule("GET",  "/coordination/vocabularies/",              *coordinators_only(SECTORS)),
     rule("GET",  "/coordination/vocabularies/sector",        *coordinators_only(200)),

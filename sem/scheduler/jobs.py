@@ -1,7 +1,13 @@
 """Every scheduled job, in one place: one thin function each, returning a short summary.
 
-The scheduler process (matching issue) runs them on a timetable; `flask sem run-job NAME`
-runs one now. Each job is one unit of work: the caller commits.
+To add a job: write a function that does its work through the area's services and returns
+a one-line summary, and add one line to JOBS below. Do not commit: the runner
+(sem.scheduler.runner.run_job) commits the job's unit of work together with its "succeeded"
+record, or rolls it back and records the failure. `flask sem scheduler` runs the jobs named
+in the SCHEDULE setting (config.py; a timetable entry for a job not in JOBS is skipped) at
+most once per period (JOB_PERIODS); `flask sem run-job NAME` runs one now. A job that needs
+its period (e.g. a digest's ISO week, "2026-W48") reads
+`sem.scheduler.runner.current_run().scheduled_period` (the same for manual runs).
 """
 
 from collections.abc import Callable

@@ -79,8 +79,24 @@ def test_coordinator_pages_are_accessible(browser, live_server, app, network, lo
              f"/coordination/organisations/{network['pending']}", f"/coordination/organisations/{network['org']}",
              "/coordination/charter", "/coordination/audit", "/coordination/vocabularies/sector",
              "/coordination/vocabularies/terms/1", "/coordination/competences/", "/coordination/balances",
-             "/coordination/floors", "/coordination/disputes", "/coordination/ledger/import"]
+             "/coordination/floors", "/coordination/disputes", "/coordination/ledger/import",
+             "/coordination/jobs"]
+    _job_runs(app)
     assert _violations(browser, live_server, locale, pages, coordinator) == {}
+
+
+def _job_runs(app):
+    """A succeeded and a failed run (with its traceback), for the job runs page."""
+    from sem.scheduler.models import JobRun, RunStatus, RunTrigger
+
+    with app.app_context():
+        db.session.add_all([
+            JobRun(job="remind", period="2026-11-24", status=RunStatus.SUCCEEDED, trigger=RunTrigger.SCHEDULER,
+                   summary="1 waiting application(s) reminded"),
+            JobRun(job="expire", period="2026-11-24+manual@2026-11-24T08:00:00.000000Z", status=RunStatus.FAILED,
+                   trigger=RunTrigger.MANUAL, error="RuntimeError: broken\n\nTraceback (most recent call last): …"),
+        ])
+        db.session.commit()
 
 
 def test_the_accessibility_check_does_find_violations(browser, live_server):
