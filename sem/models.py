@@ -5,8 +5,8 @@ from sem.core.throttle import ThrottleEvent  # noqa: F401
 from sem.exchanges.models import Dispute, Exchange, Feedback, HourDeclaration, Proposal  # noqa: F401
 from sem.ledger.models import Account, Entry, FloorRule, LedgerTransaction  # noqa: F401
 from sem.market.models import Need, Offer  # noqa: F401
-from sem.matching.models import MatchedProposal, MatchingSettings, MatchRun  # noqa: F401
 from sem.market.search import SearchDocument  # noqa: F401
+from sem.matching.models import MatchedProposal, MatchingSettings, MatchRun  # noqa: F401
 from sem.members.models import (  # noqa: F401
     AuditEvent,
     CharterAcceptance,

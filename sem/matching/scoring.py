@@ -23,7 +23,7 @@ Parts, in the order pages show them:
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from scipy import sparse

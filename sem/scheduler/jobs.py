@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from sem.exchanges import services as exchanges
 from sem.market import services as market
+from sem.matching.jobs import match
 from sem.members import services as members
 
 
@@ -34,4 +35,5 @@ def expire() -> str:
 JOBS: dict[str, Callable[[], str]] = {
     "remind": remind,
     "expire": expire,
+    "match": match,
 }
