@@ -24,7 +24,7 @@ from sem.market.models import Need, Offer
 from sem.matching import assignment, candidates, scoring
 from sem.matching.models import MatchedProposal, MatchingSettings, MatchRun
 from sem.members import policy as members_policy
-from sem.members.models import Person
+from sem.members.models import Organisation, Person
 from sem.members.services import record_event
 
 PREVIEW_ROWS = 200
@@ -130,7 +130,8 @@ def _load(model, ids) -> dict:
     ids, out = sorted(set(ids)), {}
     for start in range(0, len(ids), 5000):
         out.update((row.id, row) for row in db.session.scalars(
-            sa.select(model).where(model.id.in_(ids[start:start + 5000])).options(selectinload(model.organisation))))
+            sa.select(model).where(model.id.in_(ids[start:start + 5000]))
+            .options(selectinload(model.organisation).selectinload(Organisation.people))))
     return out
 
 
