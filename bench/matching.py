@@ -101,7 +101,7 @@ def main() -> int:
     parser.add_argument("--offers", type=int, default=10_000)
     parser.add_argument("--needs", type=int, default=10_000)
     parser.add_argument("--orgs", type=int, default=2_000)
-    parser.add_argument("--competences", type=int, default=140)
+    parser.add_argument("--competences", type=int, default=110)
     parser.add_argument("--domains", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--postgresql", metavar="SERVER_URL", help="use a throw-away PostgreSQL database there")

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
 from sem.core.amounts import check_quarter_hours
 from sem.core.db import utcnow
@@ -222,8 +223,9 @@ def create_matched_proposals(pairs: list[tuple[Need, Offer, dict]], *, actor: Pe
                                       rows[start:start + 2000]).all())
     by_id = {}
     for start in range(0, len(ids), 5000):
+        # The score parts were just written: no need to read (and decode) them back.
         by_id.update((p.id, p) for p in db.session.scalars(sa.select(Proposal).where(
-            Proposal.id.in_(ids[start:start + 5000]))))
+            Proposal.id.in_(ids[start:start + 5000])).options(defer(Proposal.score_parts))))
     proposals = [by_id[i] for i in ids]
     posts = {(need.id, offer.id): (need, offer) for need, offer, _parts in wanted}
     per_org: dict[int, tuple[Organisation, list[Proposal]]] = {}

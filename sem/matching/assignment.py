@@ -26,6 +26,8 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 SCALE = 1_000_000
+# An offer takes one pending proposal per this many minutes of capacity it has left this month.
+OFFER_UNIT_MINUTES = 120
 OPTIMAL, FALLBACK, EMPTY = "optimal", "fallback", "empty"
 
 

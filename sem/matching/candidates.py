@@ -40,11 +40,11 @@ from sem.extensions import db
 from sem.ledger.models import Account, AccountKind, Entry, FloorRule, LedgerTransaction, TransactionKind
 from sem.market.models import Mode, Need, Offer, PostStatus, Urgency
 from sem.market.search import _WORD, word_forms
-from sem.matching import scoring
+from sem.matching import assignment, scoring
 from sem.members.models import Organisation, OrgStatus, Stage, organisation_term
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
-OFFER_UNIT_MINUTES = 120
+OFFER_UNIT_MINUTES = assignment.OFFER_UNIT_MINUTES
 
 
 @dataclass
