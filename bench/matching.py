@@ -123,13 +123,14 @@ def main() -> int:
     else:
         url = f"sqlite:///{tmp.name}/bench.db"
     os.environ.setdefault("SECRET_KEY", "bench-only")
-    app = create_app(Config, SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="bench-only", MAIL_BACKEND="memory",
+    app = create_app(Config, SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="bench-only",  # noqa: S106 - a throw-away database
+                     MAIL_BACKEND="memory",
                      SERVER_NAME="sem.bench")
     try:
         with app.app_context():
             upgrade(directory=str(ROOT / "migrations"))
             started = time.perf_counter()
-            fill(db, args, random.Random(args.seed))
+            fill(db, args, random.Random(args.seed))  # noqa: S311 - test data
             print(f"data: {args.orgs} organisations, {args.offers} offers, {args.needs} needs "
                   f"({time.perf_counter() - started:.1f} s to insert) on {db.engine.dialect.name}")
             db.session.remove()

@@ -97,7 +97,7 @@ def _network(rng: random.Random, orgs: int) -> tuple[list[Org], list[Post]]:
 
 class Simulation:
     def __init__(self, *, orgs: int, seed: int, weights: dict, k: int, accept: float, allowance: int, fund: int):
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # noqa: S311 - a simulation, not a secret
         self.members, self.offers = _network(self.rng, orgs)
         self.weights, self.k, self.accept = weights, k, accept
         self.allowance, self.fund = allowance, fund
