@@ -8,7 +8,7 @@ from sem.exchanges.models import Proposal, ProposalOrigin
 from sem.extensions import db
 from sem.market.models import Need
 from sem.members.models import Organisation, Person
-from tests.conftest import post, tr_html
+from tests.conftest import post, tr
 
 
 def test_the_demo_emerging_organisation_receives_an_explained_proposal(app):
@@ -33,4 +33,4 @@ def test_the_demo_emerging_organisation_receives_an_explained_proposal(app):
     member = app.test_client()
     assert post(member, "/login", {"email": admin_email, "password": DEMO_PASSWORD}).status_code == 302
     page = member.get(f"/proposals/{proposal.id}").get_data(as_text=True)
-    assert tr_html(app, "Why SEM proposed it") in page and tr_html(app, "Reciprocity") in page
+    assert tr(app, "Why SEM proposed it") in page and tr(app, "Reciprocity") in page

@@ -6,7 +6,7 @@ from sem.exchanges.models import Proposal
 from sem.extensions import db
 from sem.matching.models import MatchingSettings, MatchRun
 from sem.members.models import Person, Stage
-from tests.conftest import login, post, tr_html
+from tests.conftest import login, post, tr
 
 
 def world(make, posts):
@@ -42,8 +42,8 @@ def test_a_coordinator_previews_then_runs_and_both_sides_see_why(app, client, ma
     other = app.test_client()
     login(other, app, recipient_admin)
     page = other.get(f"/proposals/{proposal_id}").get_data(as_text=True)
-    assert tr_html(app, "Why SEM proposed it", "nl") in page
-    assert tr_html(app, "Reciprocity", "nl") in page and tr_html(app, "Nearby communes", "nl") in page
+    assert tr(app, "Why SEM proposed it", "nl") in page
+    assert tr(app, "Reciprocity", "nl") in page and tr(app, "Nearby communes", "nl") in page
 
 
 def test_settings_form_saves_and_refuses_bad_values(app, client, make, posts):
