@@ -79,7 +79,8 @@ def test_coordinator_pages_are_accessible(browser, live_server, app, network, lo
              f"/coordination/organisations/{network['pending']}", f"/coordination/organisations/{network['org']}",
              "/coordination/charter", "/coordination/audit", "/coordination/vocabularies/sector",
              "/coordination/vocabularies/terms/1", "/coordination/competences/", "/coordination/balances",
-             "/coordination/floors", "/coordination/disputes"]
+             "/coordination/floors", "/coordination/disputes", "/coordination/matching/",
+             "/coordination/matching/settings"]
     assert _violations(browser, live_server, locale, pages, coordinator) == {}
 
 
