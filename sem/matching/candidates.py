@@ -19,10 +19,12 @@ A pair (need, offer) is a candidate when:
   OFFER_UNIT_MINUTES of that, minus the proposals already pending on it;
 - the credit floor: the recipient can pay the need's estimate without going below its
   floor. Its headroom is balance − floor, plus (emerging members) the solidarity allowance
-  it has left this year, as far as the fund holds hours. A need whose estimate exceeds that
-  headroom gets no proposal, so no proposal can lead to a settlement the ledger would refuse.
-  Each need is checked on its own against today's balance (a recipient with two needs may
-  have both proposed); the ledger refuses any settlement that would still cross the floor.
+  it has left this year, as far as the fund holds hours. A recipient's needs are admitted
+  urgent first, then oldest first, while their estimates *together* fit in that headroom
+  (`affordable_needs`); the others get no proposal in this run. So settling every admitted
+  need in full cannot take the recipient below its floor (the ledger refuses it anyway).
+  Hours of exchanges already under way are not counted against the headroom: they are
+  charged when confirmed, and the ledger refuses a confirmation that would cross the floor.
 """
 
 from dataclasses import dataclass, field
@@ -137,6 +139,23 @@ def _organisations(now: datetime):
     return orgs
 
 
+def affordable_needs(needs, live, orgs) -> np.ndarray:
+    """The credit-floor rule: each recipient's live needs (no exchange started on them; those
+    already waiting on proposals count too) are admitted urgent first, then oldest first,
+    while their estimates *together* fit in its headroom; a need that does not fit is
+    skipped, and smaller ones after it may still fit."""
+    order = sorted(range(len(needs)), key=lambda i: (needs[i].urgency is not Urgency.URGENT, needs[i].created_at,
+                                                     needs[i].id))
+    room = {org_id: org["headroom"] for org_id, org in orgs.items()}
+    ok = np.zeros(len(needs), dtype=bool)
+    for i in order:
+        need = needs[i]
+        if live[i] and need.estimated_minutes <= room[need.organisation_id]:
+            room[need.organisation_id] -= need.estimated_minutes
+            ok[i] = True
+    return ok
+
+
 def gather(*, k: int, now: datetime | None = None, need_ids: list[int] | None = None,
            ignore_need_room: bool = False) -> Candidates:
     """The candidate pairs for every open need (or only `need_ids`), with their score parts
@@ -190,8 +209,8 @@ def gather(*, k: int, now: datetime | None = None, need_ids: list[int] | None = 
                           dtype=np.int64)
     if ignore_need_room:
         need_limit = np.where([n.id in started for n in needs], 0, k).astype(np.int64)
-    affordable = np.array([n.estimated_minutes <= orgs[n.organisation_id]["headroom"] for n in needs], dtype=bool)
-    need_limit = np.where(affordable, np.maximum(need_limit, 0), 0)
+    need_limit = np.maximum(need_limit, 0)
+    need_limit[~affordable_needs(needs, np.array([n.id not in started for n in needs], dtype=bool), orgs)] = 0
     left = np.array([o.monthly_capacity_minutes - (declared.get(o.id) or 0) for o in offers], dtype=np.int64)
     offer_limit = np.maximum(left // OFFER_UNIT_MINUTES
                              - np.array([pending_on_offer.get(o.id, 0) for o in offers], dtype=np.int64), 0)

@@ -7,8 +7,8 @@ every week the matcher proposes up to k offers per open need under the same rule
 capacity left, never past the recipient's floor counting the solidarity allowance); each
 side accepts with some probability; an accepted proposal becomes an exchange whose hours
 are declared and settled at once (the fund pays an emerging recipient's hours while its
-yearly allowance lasts). A settlement that would cross a floor is refused and counted
-(it never happens when candidates respect the floor rule, which is what the figures show).
+yearly allowance lasts). A settlement that would cross a floor is refused and counted:
+with the floor rule of `candidates.affordable_needs` applied each week, none is.
 
 Played twice on the same random network and the same random draws, with the configured
 weights and with the reciprocity weight at 0, it reports for each:
@@ -123,8 +123,17 @@ class Simulation:
 
     def candidates(self, week: int):
         pn, po = [], []
+        # The credit-floor rule of candidates.affordable_needs: a recipient's needs are
+        # admitted urgent first, then oldest first, while their estimates fit together.
+        room = {m.id: self.headroom(m) for m in self.members}
+        admitted = set()
+        for i in sorted(range(len(self.needs)), key=lambda i: (not self.needs[i].urgent, self.needs[i].week, i)):
+            need = self.needs[i]
+            if need.minutes <= room[need.org]:
+                room[need.org] -= need.minutes
+                admitted.add(i)
         for i, need in enumerate(self.needs):
-            if need.minutes > self.headroom(self.members[need.org]):
+            if i not in admitted:
                 continue
             same = [j for j, o in enumerate(self.offers) if o.competence == need.competence]
             pool = same if len(same) >= self.k else same + [

@@ -78,20 +78,23 @@ def test_a_declined_pair_is_never_proposed_again(ctx, network):
 
 
 def test_no_proposal_pushes_a_recipient_past_its_floor(ctx, app, make, posts):
+    """A recipient's needs are admitted, oldest first, while their estimates together fit
+    between its balance and its floor (plus the solidarity allowance the fund can pay)."""
     provider = make.org("Donneur")
     poor = make.org("Endetté", stage=Stage.ESTABLISHED)  # floor -5 h, balance 0
     posts.offer(provider, hours=40)
-    small = posts.need(poor, hours=4)
-    big = posts.need(poor, hours=6)
-    assert {n for n, _o in pairs(candidates.gather(k=2))} == {small}
+    small = posts.need(poor, hours=4, created_ago=timedelta(days=3))
+    big = posts.need(poor, hours=6, created_ago=timedelta(days=2))
+    smaller = posts.need(poor, hours=1, created_ago=timedelta(days=1))  # 4 + 1 still fits in 5 h
+    assert {n for n, _o in pairs(candidates.gather(k=2))} == {small, smaller}
     emerging = make.org("Émergent", stage=Stage.EMERGING)  # floor -20 h; allowance only if the fund holds hours
-    within = posts.need(emerging, hours=20)
-    beyond = posts.need(emerging, hours=24)
+    first = posts.need(emerging, hours=12, created_ago=timedelta(days=2))
+    second = posts.need(emerging, hours=16, created_ago=timedelta(days=1))
     found = {n for n, _o in pairs(candidates.gather(k=2))}
-    assert within in found and beyond not in found and big not in found
+    assert first in found and second not in found and big not in found
     coordinator = db.session.get(Person, make.coordinator())
-    ledger.grant([None], 10 * 60, actor=coordinator, reason="Fonds")  # the fund now holds 10 h
-    assert beyond in {n for n, _o in pairs(candidates.gather(k=2))}
+    ledger.grant([None], 10 * 60, actor=coordinator, reason="Fonds")  # the fund now holds 10 h: 30 h of room
+    assert {first, second} <= {n for n, _o in pairs(candidates.gather(k=2))}
 
 
 def test_an_offer_takes_one_pending_proposal_per_two_hours_left(ctx, make, posts):

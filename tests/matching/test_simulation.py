@@ -16,7 +16,7 @@ def test_a_simulated_year_keeps_every_balance_above_its_floor():
     with_reciprocity, without = simulation.simulate(weeks=20, orgs=40, seed=3)
     assert (with_reciprocity.label, without.label) == ("with reciprocity", "without reciprocity")
     for row in (with_reciprocity, without):
-        assert row.lowest_margin >= 0
+        assert row.lowest_margin >= 0 and row.floor_refusals == 0
         assert row.exchanges > 0 and row.hours > 0
         assert 0 <= row.gini <= 1 and 0 <= row.both_share <= 1
         assert row.emerging_hours <= row.hours
