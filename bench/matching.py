@@ -93,6 +93,13 @@ def fill(db, args, rng: random.Random) -> None:
              "language_mask": languages(), "urgency": Urgency.URGENT if rng.random() < 0.2 else Urgency.NORMAL,
              "estimated_minutes": rng.choice((60, 120, 240, 480))}
             for _ in range(start, min(args.needs, start + 5000))])
+    # Coordinator-set floors of -100 h, so that the credit-floor rule admits every need and
+    # the run sees the full half million candidate pairs.
+    from sem.ledger.models import FloorRule
+
+    db.session.execute(sa.insert(FloorRule), [
+        {"stage": stage, "floor_minutes": -100 * 60, "reason": "benchmark", "set_at": now}
+        for stage in (Stage.EMERGING, Stage.ESTABLISHED)])
     db.session.commit()
 
 
@@ -101,7 +108,7 @@ def main() -> int:
     parser.add_argument("--offers", type=int, default=10_000)
     parser.add_argument("--needs", type=int, default=10_000)
     parser.add_argument("--orgs", type=int, default=2_000)
-    parser.add_argument("--competences", type=int, default=110)
+    parser.add_argument("--competences", type=int, default=140)
     parser.add_argument("--domains", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--postgresql", metavar="SERVER_URL", help="use a throw-away PostgreSQL database there")

@@ -228,20 +228,20 @@ def create_matched_proposals(pairs: list[tuple[Need, Offer, dict]], *, actor: Pe
             Proposal.id.in_(ids[start:start + 5000])).options(defer(Proposal.score_parts))))
     proposals = [by_id[i] for i in ids]
     posts = {(need.id, offer.id): (need, offer) for need, offer, _parts in wanted}
-    per_org: dict[int, tuple[Organisation, list[Proposal]]] = {}
+    per_org: dict[int, tuple[Organisation, list]] = {}
     for proposal in proposals:
         need, offer = posts[(proposal.need_id, proposal.offer_id)]
+        line = (proposal, need.title, offer.title, _proposal_link(proposal))
         for org in (need.organisation, offer.organisation):
-            per_org.setdefault(org.id, (org, []))[1].append(proposal)
+            per_org.setdefault(org.id, (org, []))[1].append(line)
     for org, made in per_org.values():
         if len(made) == 1:
-            proposal = made[0]
-            _notify(org, "proposal_new", _l("A proposal for “%(title)s”", title=proposal.need.title),
-                    proposal=proposal, proposer=None, link=_proposal_link(proposal), reminder=False)
+            proposal, title, _offer_title, link = made[0]
+            _notify(org, "proposal_new", _l("A proposal for “%(title)s”", title=title),
+                    proposal=proposal, proposer=None, link=link, reminder=False)
         else:
             _notify(org, "proposals_matched", _l("%(n)d new proposals for your organisation", n=len(made)),
-                    proposals=[(p, _proposal_link(p)) for p in made],
-                    link=url_for("exchanges.index", _external=True))
+                    proposals=[line[1:] for line in made], link=url_for("exchanges.index", _external=True))
     return proposals
 
 

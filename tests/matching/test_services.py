@@ -212,3 +212,17 @@ def test_organisations_that_are_not_members_get_nothing(ctx, network):
     db.session.get(Organisation, network["recipient"]).status = OrgStatus.SUSPENDED
     db.session.flush()
     assert len(candidates.gather(k=2)) == 0
+
+
+def test_an_organisation_with_several_new_proposals_gets_one_mail(ctx, app, make, posts, outbox):
+    provider = make.org("Grand Atelier")
+    posts.offer(provider, title="Réseaux", hours=10)
+    needs = [posts.need(make.org(f"Demandeur {i}"), title=f"Wifi {i}") for i in range(3)]
+    run = matching.run(actor=None)
+    db.session.commit()
+    assert run.proposals == 3
+    provider_email = db.session.scalar(sa.select(Person.email).where(Person.organisation_id == provider))
+    mails = [m for m in outbox if m.to == provider_email]
+    assert len(mails) == 1
+    assert all(f"Wifi {i}" in mails[0].text for i in range(3)) and "/proposals/" in mails[0].html
+    assert len(outbox) == 1 + len(needs)  # and one mail to each recipient
