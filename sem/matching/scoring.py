@@ -155,19 +155,21 @@ class TextModel:
         self.idf = np.array([math.log((1 + self.count) / (1 + frequency[t])) + 1 for t in self.vocabulary])
 
     def matrix(self, documents: Sequence[Sequence[str]]) -> sparse.csr_matrix:
-        indptr, indices, values = [0], [], []
+        vocabulary = self.vocabulary
+        lengths, columns = [], []
         for tokens in documents:
-            counts = Counter(t for t in tokens if t in self.vocabulary)
-            for term, n in counts.items():
-                indices.append(self.vocabulary[term])
-                values.append(1 + math.log(n))
-            indptr.append(len(indices))
-        m = sparse.csr_matrix((np.array(values, dtype=float), np.array(indices, dtype=np.int64),
-                               np.array(indptr, dtype=np.int64)), shape=(len(documents), len(self.vocabulary)))
-        m = m.multiply(self.idf).tocsr() if len(self.vocabulary) else m
+            known = [vocabulary[t] for t in tokens if t in vocabulary]
+            lengths.append(len(known))
+            columns.extend(known)
+        rows = np.repeat(np.arange(len(documents)), lengths)
+        # Duplicates (a word twice in a document) are summed: term counts.
+        m = sparse.csr_matrix((np.ones(len(columns)), (rows, np.array(columns, dtype=np.int64))),
+                              shape=(len(documents), len(vocabulary)))
+        m.sum_duplicates()
+        m.data = (1 + np.log(m.data)) * self.idf[m.indices]
         norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
         norms[norms == 0] = 1.0
-        return sparse.diags(1 / norms) @ m
+        return sparse.csr_matrix(sparse.diags(1 / norms) @ m)
 
 
 def text_similarity(left: sparse.csr_matrix, right: sparse.csr_matrix, left_rows, right_rows,
