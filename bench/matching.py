@@ -145,13 +145,19 @@ def main() -> int:
         with app.test_request_context():
             from sem.matching import services as matching
 
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
+            children = resource.getrusage(resource.RUSAGE_CHILDREN)
             run = matching.run(actor=None)
             db.session.commit()
-            total = time.perf_counter() - started
+            total, cpu = time.perf_counter() - started, time.process_time() - cpu
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            child_cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
             print(f"run: {run.candidates} candidate pairs, {run.proposals} proposals, mean score "
                   f"{run.mean_score:.3f}, solver {run.solver_status} in {run.solver_seconds:.2f} s; "
                   f"whole run with reads, writes and commit {total:.2f} s")
+            print(f"CPU time of the run: {cpu:.2f} s in this process + {child_cpu:.2f} s in the solver's child "
+                  f"(wall time on a busy machine counts other processes too; load average "
+                  f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
             print(f"peak RSS: {peak_rss_mb():.0f} MB (after loading the data: {rss_before:.0f} MB); "
                   f"solver child peak: {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MB")
             db.session.remove()

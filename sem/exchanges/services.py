@@ -21,7 +21,6 @@ import sqlalchemy as sa
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer
 
 from sem.core.amounts import check_quarter_hours
 from sem.core.db import utcnow
@@ -186,10 +185,11 @@ def create_proposal(need: Need, offer: Offer, *, actor: Person, message: str = "
 
 
 def create_matched_proposals(pairs: list[tuple[Need, Offer, dict]], *, actor: Person | None = None,
-                             now: datetime | None = None) -> list[Proposal]:
+                             now: datetime | None = None) -> dict[tuple[int, int], int]:
     """The matcher proposes needs to offers (origin "matching"): neither side has accepted;
     both are told. `pairs` holds (need, offer, score parts); `actor` is the coordinator who
-    matched a need by hand, or None for a scheduled run.
+    matched a need by hand, or None for a scheduled run. Returns {(need id, offer id):
+    proposal id} for the proposals made.
 
     The rules of `create_proposal` hold: a pair is proposed once (a pair that already has a
     proposal, whatever became of it, is skipped), both posts open, two different approved
@@ -200,49 +200,44 @@ def create_matched_proposals(pairs: list[tuple[Need, Offer, dict]], *, actor: Pe
               if need.organisation_id != offer.organisation_id and need.is_open and offer.is_open
               and need.organisation.is_approved and offer.organisation.is_approved]
     if not wanted:
-        return []
+        return {}
     need_ids = sorted({need.id for need, _offer, _parts in wanted})
     taken = set()
     for start in range(0, len(need_ids), 5000):
         taken.update(db.session.execute(sa.select(Proposal.need_id, Proposal.offer_id)
                                         .where(Proposal.need_id.in_(need_ids[start:start + 5000]))).all())
-    rows, seen = [], set()
+    rows, made_pairs = [], []
     for need, offer, parts in wanted:
         key = (need.id, offer.id)
-        if key in taken or key in seen:
+        if key in taken:
             continue
-        seen.add(key)
+        taken.add(key)
+        made_pairs.append((need, offer))
         rows.append({"need_id": need.id, "offer_id": offer.id, "origin": ProposalOrigin.MATCHING,
                      "status": ProposalStatus.PENDING, "message": "", "created_by_id": actor.id if actor else None,
                      "created_at": now, "declined_by": "", "decline_reason": "", "score_parts": parts})
     if not rows:
-        return []
+        return {}
     ids = []
     for start in range(0, len(rows), 2000):
         ids.extend(db.session.scalars(sa.insert(Proposal).returning(Proposal.id, sort_by_parameter_order=True),
                                       rows[start:start + 2000]).all())
-    by_id = {}
-    for start in range(0, len(ids), 5000):
-        # The score parts were just written: no need to read (and decode) them back.
-        by_id.update((p.id, p) for p in db.session.scalars(sa.select(Proposal).where(
-            Proposal.id.in_(ids[start:start + 5000])).options(defer(Proposal.score_parts))))
-    proposals = [by_id[i] for i in ids]
-    posts = {(need.id, offer.id): (need, offer) for need, offer, _parts in wanted}
+    made = {(need.id, offer.id): proposal_id for (need, offer), proposal_id in zip(made_pairs, ids, strict=True)}
     per_org: dict[int, tuple[Organisation, list]] = {}
-    for proposal in proposals:
-        need, offer = posts[(proposal.need_id, proposal.offer_id)]
-        line = (proposal, need.title, offer.title, _proposal_link(proposal))
+    for (need, offer), proposal_id in zip(made_pairs, ids, strict=True):
+        line = (proposal_id, need.title, offer.title,
+                url_for("exchanges.proposal", proposal_id=proposal_id, _external=True))
         for org in (need.organisation, offer.organisation):
             per_org.setdefault(org.id, (org, []))[1].append(line)
-    for org, made in per_org.values():
-        if len(made) == 1:
-            proposal, title, _offer_title, link = made[0]
+    for org, lines in per_org.values():
+        if len(lines) == 1:
+            proposal_id, title, _offer_title, link = lines[0]
             _notify(org, "proposal_new", _l("A proposal for “%(title)s”", title=title),
-                    proposal=proposal, proposer=None, link=link, reminder=False)
+                    proposal=db.session.get(Proposal, proposal_id), proposer=None, link=link, reminder=False)
         else:
-            _notify(org, "proposals_matched", _l("%(n)d new proposals for your organisation", n=len(made)),
-                    proposals=[line[1:] for line in made], link=url_for("exchanges.index", _external=True))
-    return proposals
+            _notify(org, "proposals_matched", _l("%(n)d new proposals for your organisation", n=len(lines)),
+                    proposals=[line[1:] for line in lines], link=url_for("exchanges.index", _external=True))
+    return made
 
 
 def _require_pending(proposal: Proposal) -> None:

@@ -135,7 +135,7 @@ def _load(model, ids) -> dict:
     return out
 
 
-def _propose(run: MatchRun, found, picked, weights, *, actor: Person | None, now: datetime) -> list[Proposal]:
+def _propose(run: MatchRun, found, picked, weights, *, actor: Person | None, now: datetime) -> dict:
     need_ids = [int(found.need_ids[found.pair_need[i]]) for i in picked]
     offer_ids = [int(found.offer_ids[found.pair_offer[i]]) for i in picked]
     needs, offers = _load(Need, need_ids), _load(Offer, offer_ids)
@@ -144,11 +144,12 @@ def _propose(run: MatchRun, found, picked, weights, *, actor: Person | None, now
         explanation = scoring.explain(found.parts_of(i), weights)
         pairs.append((needs[need_id], offers[offer_id], explanation))
         score_of[(need_id, offer_id)] = explanation["score"]
-    proposals = exchanges.create_matched_proposals(pairs, actor=actor, now=now)
-    if proposals:
+    made = exchanges.create_matched_proposals(pairs, actor=actor, now=now)
+    if made:
         db.session.execute(sa.insert(MatchedProposal), [
-            {"proposal_id": p.id, "run_id": run.id, "score": score_of[(p.need_id, p.offer_id)]} for p in proposals])
-    return proposals
+            {"proposal_id": proposal_id, "run_id": run.id, "score": score_of[pair]}
+            for pair, proposal_id in made.items()])
+    return made
 
 
 def run(*, actor: Person | None, now: datetime | None = None) -> MatchRun:
@@ -161,9 +162,8 @@ def run(*, actor: Person | None, now: datetime | None = None) -> MatchRun:
     run = MatchRun(started_at=now, dry_run=False, trigger="coordinator" if actor else "scheduler", actor=actor)
     db.session.add(run)
     db.session.flush()
-    proposals = _propose(run, found, _best_first(found, chosen), weights, actor=actor, now=now)
+    made = _propose(run, found, _best_first(found, chosen), weights, actor=actor, now=now)
     _record(run, found, chosen, weights, k, started)
-    made = {(p.need_id, p.offer_id) for p in proposals}
     if len(made) != len(chosen.chosen):  # some pairs were taken meanwhile: count what was made
         run.proposals = len(made)
     run.seconds = round(time.perf_counter() - started, 3)
@@ -207,10 +207,11 @@ def match_by_hand(need: Need, offer: Offer, *, actor: Person, now: datetime | No
     if not made:
         raise Conflict(_l("This need and this offer were already proposed to each other."), field="offer_id")
     run.seconds = round(time.perf_counter() - started, 3)
+    proposal = db.session.get(Proposal, made[(need.id, offer.id)])
     record_event("matching.matched_by_hand", actor=actor, organisation=need.organisation, need_id=need.id,
-                 offer_id=offer.id, proposal_id=made[0].id)
+                 offer_id=offer.id, proposal_id=proposal.id)
     db.session.flush()
-    return made[0]
+    return proposal
 
 
 def get_run(run_id: int) -> MatchRun:

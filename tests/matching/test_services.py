@@ -70,11 +70,12 @@ def test_same_domain_only_when_the_competence_has_too_few(ctx, posts, make, netw
 
 def test_a_declined_pair_is_never_proposed_again(ctx, network):
     need, offer = db.session.get(Need, network["need"]), db.session.get(Offer, network["offer"])
-    proposal = exchanges.create_matched_proposals([(need, offer, {})])[0]
+    made = exchanges.create_matched_proposals([(need, offer, {})])
+    proposal = db.session.get(Proposal, made[(need.id, offer.id)])
     recipient_admin = db.session.scalar(sa.select(Person).where(Person.organisation_id == network["recipient"]))
     exchanges.decline_proposal(proposal, actor=recipient_admin, reason="Non merci")
     assert pairs(candidates.gather(k=2)) == set()
-    assert exchanges.create_matched_proposals([(need, offer, {})]) == []
+    assert exchanges.create_matched_proposals([(need, offer, {})]) == {}
 
 
 def test_no_proposal_pushes_a_recipient_past_its_floor(ctx, app, make, posts):
