@@ -227,3 +227,15 @@ def test_an_organisation_with_several_new_proposals_gets_one_mail(ctx, app, make
     assert len(mails) == 1
     assert all(f"Wifi {i}" in mails[0].text for i in range(3)) and "/proposals/" in mails[0].html
     assert len(outbox) == 1 + len(needs)  # and one mail to each recipient
+
+
+def test_a_run_whose_solver_is_late_falls_back_and_says_so(ctx, app, network, monkeypatch):
+    import time
+
+    from sem.matching import assignment
+
+    monkeypatch.setattr(assignment, "min_cost_flow", lambda *arrays: time.sleep(30))
+    monkeypatch.setitem(app.config, "MATCHING_TIME_LIMIT_SECONDS", 0.3)
+    run = matching.run(actor=None)
+    assert run.solver_status == "fallback" and run.proposals == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Proposal)) == 1
