@@ -47,6 +47,7 @@ def create_app(config_class=None, **overrides) -> Flask:
     from sem.exchanges.views import bp as exchanges_bp
     from sem.ledger.views import bp as ledger_bp
     from sem.market.views import bp as market_bp
+    from sem.matching.views import bp as matching_bp
     from sem.members.coordination import bp as coordination_bp
     from sem.members.views import bp as members_bp
     from sem.scheduler.views import bp as scheduler_bp
@@ -59,6 +60,7 @@ def create_app(config_class=None, **overrides) -> Flask:
     app.register_blueprint(market_bp)
     app.register_blueprint(exchanges_bp)
     app.register_blueprint(ledger_bp)
+    app.register_blueprint(matching_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(scheduler_bp)
 

@@ -125,6 +125,30 @@ def scheduler_command(list_only, log_level):
     process.serve()
 
 
+@sem_cli.command("simulate")
+@click.option("--weeks", default=52, show_default=True, help="Weeks to play.")
+@click.option("--orgs", default=120, show_default=True, help="Organisations in the synthetic network.")
+@click.option("--seed", default=1, show_default=True, help="Random seed (same seed, same network).")
+@click.option("--accept", default=0.6, show_default=True, help="Probability that a side accepts a proposal.")
+def simulate_command(weeks, orgs, seed, accept):
+    """Play a synthetic network forward, with and without the reciprocity part of the score."""
+    from sem.matching.services import current_settings
+    from sem.matching.simulation import simulate
+
+    weights, k = current_settings()
+    rows = simulate(weeks=weeks, orgs=orgs, seed=seed, weights=weights, k=k, accept=accept,
+                    allowance=current_app.config["SOLIDARITY_ALLOWANCE_MINUTES"])
+    click.echo(f"{orgs} organisations, {weeks} weeks, k={k}, weights {weights}")
+    click.echo(f"{'':22}{'Gini |balance|':>15}{'give+receive':>14}{'h to emerging':>15}{'hours':>9}"
+               f"{'exchanges':>11}{'price':>8}{'refused':>9}{'min margin':>12}")
+    for row in rows:
+        click.echo(f"{row.label:22}{row.gini:>15.3f}{row.both_share:>14.1%}{row.emerging_hours:>15.0f}"
+                   f"{row.hours:>9.0f}{row.exchanges:>11}{row.price:>8.2%}{row.floor_refusals:>9}"
+                   f"{row.lowest_margin / 60:>11.2f}h")
+    click.echo("price: share of the best score without reciprocity that reciprocity gives up; refused: settlements "
+               "the ledger refused at a floor; min margin: lowest balance minus floor seen (never below 0).")
+
+
 ledger_cli = AppGroup("ledger", help="The time-credit ledger.")
 sem_cli.add_command(ledger_cli)
 

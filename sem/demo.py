@@ -426,6 +426,10 @@ NEEDS = [
     ("Collectif Potager des Marolles", "legal-statutes", "fr", 12, 25, 18, "urgent",
      "Aide pour rédiger nos statuts d'ASBL",
      "La Ville nous propose une convention d'occupation du terrain, mais seulement si nous devenons une ASBL avant la fin du mois prochain. Nous cherchons quelqu'un pour nous aider à rédiger des statuts simples, qui respectent notre fonctionnement collectif, et à les déposer."),
+    # Posted two days ago and not answered yet: the matcher proposes it (see _load_history).
+    ("Collectif Potager des Marolles", "gdpr-compliance", "fr", 4, 40, 2, "",
+     "Mettre notre liste de bénévoles en règle avec le RGPD",
+     "Nous gardons les coordonnées d'une soixantaine de bénévoles et d'habitant·es dans un tableur partagé. Nous voudrions savoir ce que nous pouvons y garder, combien de temps, et rédiger une courte note d'information pour les personnes concernées."),
     ("Maison des Droits Sociaux", "tr-interpreting", "fr nl", 4, 20, 10, "urgent",
      "Interprète FR-NL pour une soirée d'information",
      "Nous organisons avec la Brusselse Huurdersunie une soirée d'information sur les expulsions, pour un public francophone et néerlandophone. Nous cherchons un·e interprète pour deux heures, en soirée, à Schaerbeek."),
@@ -718,7 +722,9 @@ def _load_history(counts: dict[str, int], coordinator: Person) -> None:
     ledger.grant([None], 60 * 60, actor=coordinator, reason="Dotation initiale du fonds de solidarité",
                  now=year_ago)
     offers = db.session.scalars(sa.select(Offer).where(Offer.status == PostStatus.OPEN).order_by(Offer.id)).all()
-    needs = db.session.scalars(sa.select(Need).order_by(Need.id)).all()
+    # Needs posted this week wait for the matcher: the history leaves them unanswered.
+    needs = db.session.scalars(sa.select(Need).where(Need.created_at < now - timedelta(days=7))
+                               .order_by(Need.id)).all()
     domain_of = {c.id: c.domain_id for c in db.session.scalars(sa.select(Competence))}
     plans = []
     for need in needs:

@@ -6,6 +6,7 @@ from sem.exchanges.models import Dispute, Exchange, Feedback, HourDeclaration, P
 from sem.ledger.models import Account, Entry, FloorRule, LedgerTransaction  # noqa: F401
 from sem.market.models import Need, Offer  # noqa: F401
 from sem.market.search import SearchDocument  # noqa: F401
+from sem.matching.models import MatchedProposal, MatchingSettings, MatchRun  # noqa: F401
 from sem.members.models import (  # noqa: F401
     AuditEvent,
     CharterAcceptance,

@@ -459,6 +459,41 @@ def ledger_world(app, world: dict) -> dict:
         return {"transaction": transaction.id, "correction": correction.id}
 
 
+# --- matching (sem/matching): coordinators only -----------------------------------------------------
+# The world (matching_world below): {run} is a recorded preview; {next_run} the id the next run gets.
+# Matching {need} by hand with {other_offer} (another member's open offer of the same competence)
+# makes the next proposal.
+MATCHING = Redirect("/coordination/matching/")
+NEXT_RUN = Redirect("/coordination/matching/runs/{next_run}")
+MATCHING_SETTINGS = {**{f"weight_{part}": "2" for part in ("competence", "text", "urgency", "reciprocity", "publics",
+                                                            "partnership", "proximity")},
+                     "proposals_per_need": "2", **REASON}
+MATCHING_MATRIX = [
+    rule("GET",  "/coordination/matching/",                  *coordinators_only(200)),
+    rule("GET",  "/coordination/matching/settings",          *coordinators_only(200)),
+    rule("POST", "/coordination/matching/settings",          *coordinators_only(MATCHING), data=MATCHING_SETTINGS),
+    rule("POST", "/coordination/matching/preview",           *coordinators_only(NEXT_RUN)),
+    rule("POST", "/coordination/matching/run",               *coordinators_only(NEXT_RUN)),
+    rule("GET",  "/coordination/matching/runs/{run}",        *coordinators_only(200)),
+    rule("GET",  f"/coordination/matching/runs/{MISSING}",   *coordinators_only(404)),
+    rule("GET",  "/coordination/matching/needs/{need}",      *coordinators_only(200)),
+    rule("GET",  f"/coordination/matching/needs/{MISSING}",  *coordinators_only(404)),
+    rule("POST", "/coordination/matching/needs/{need}",      *coordinators_only(NEW_PROPOSAL),
+         data={"offer_id": "{other_offer}"}),
+]
+MATRIX += MATCHING_MATRIX
+
+
+def matching_world(app) -> dict:
+    from sem.matching.models import MatchRun
+
+    with app.app_context():
+        run = MatchRun(dry_run=True, trigger="coordinator")
+        db.session.add(run)
+        db.session.commit()
+        return {"run": run.id, "next_run": run.id + 1}
+
+
 # --- admins of organisations that may not act, on their own organisation ------------------------
 
 
@@ -574,6 +609,7 @@ def build_world(app, make) -> dict:
                      next_need=need.id + 1, renew_token=market.renewal_token(need))
     world.update(exchange_world(app, make, world))
     world.update(ledger_world(app, world))
+    world.update(matching_world(app))
     return world
 
 

@@ -184,6 +184,62 @@ def create_proposal(need: Need, offer: Offer, *, actor: Person, message: str = "
     return proposal
 
 
+def create_matched_proposals(pairs: list[tuple[Need, Offer, dict]], *, actor: Person | None = None,
+                             now: datetime | None = None) -> dict[tuple[int, int], int]:
+    """The matcher proposes needs to offers (origin "matching"): neither side has accepted;
+    both are told. `pairs` holds (need, offer, score parts); `actor` is the coordinator who
+    matched a need by hand, or None for a scheduled run. Returns {(need id, offer id):
+    proposal id} for the proposals made.
+
+    The rules of `create_proposal` hold: a pair is proposed once (a pair that already has a
+    proposal, whatever became of it, is skipped), both posts open, two different approved
+    organisations. Pairs that break them are skipped, not raised: a run goes on. Inserted in
+    bulk; each organisation gets one mail per batch (the proposal, or the list of them)."""
+    now = now or utcnow()
+    wanted = [(need, offer, parts) for need, offer, parts in pairs
+              if need.organisation_id != offer.organisation_id and need.is_open and offer.is_open
+              and need.organisation.is_approved and offer.organisation.is_approved]
+    if not wanted:
+        return {}
+    need_ids = sorted({need.id for need, _offer, _parts in wanted})
+    taken = set()
+    for start in range(0, len(need_ids), 5000):
+        taken.update(db.session.execute(sa.select(Proposal.need_id, Proposal.offer_id)
+                                        .where(Proposal.need_id.in_(need_ids[start:start + 5000]))).all())
+    rows, made_pairs = [], []
+    for need, offer, parts in wanted:
+        key = (need.id, offer.id)
+        if key in taken:
+            continue
+        taken.add(key)
+        made_pairs.append((need, offer))
+        rows.append({"need_id": need.id, "offer_id": offer.id, "origin": ProposalOrigin.MATCHING,
+                     "status": ProposalStatus.PENDING, "message": "", "created_by_id": actor.id if actor else None,
+                     "created_at": now, "declined_by": "", "decline_reason": "", "score_parts": parts})
+    if not rows:
+        return {}
+    ids = []
+    for start in range(0, len(rows), 2000):
+        ids.extend(db.session.scalars(sa.insert(Proposal).returning(Proposal.id, sort_by_parameter_order=True),
+                                      rows[start:start + 2000]).all())
+    made = {(need.id, offer.id): proposal_id for (need, offer), proposal_id in zip(made_pairs, ids, strict=True)}
+    per_org: dict[int, tuple[Organisation, list]] = {}
+    for (need, offer), proposal_id in zip(made_pairs, ids, strict=True):
+        line = (proposal_id, need.title, offer.title,
+                url_for("exchanges.proposal", proposal_id=proposal_id, _external=True))
+        for org in (need.organisation, offer.organisation):
+            per_org.setdefault(org.id, (org, []))[1].append(line)
+    for org, lines in per_org.values():
+        if len(lines) == 1:
+            proposal_id, title, _offer_title, link = lines[0]
+            _notify(org, "proposal_new", _l("A proposal for “%(title)s”", title=title),
+                    proposal=db.session.get(Proposal, proposal_id), proposer=None, link=link, reminder=False)
+        else:
+            _notify(org, "proposals_matched", _l("%(n)d new proposals for your organisation", n=len(lines)),
+                    proposals=[line[1:] for line in lines], link=url_for("exchanges.index", _external=True))
+    return made
+
+
 def _require_pending(proposal: Proposal) -> None:
     if proposal.status is not ProposalStatus.PENDING:
         raise Conflict(_l("This proposal has already been answered."))

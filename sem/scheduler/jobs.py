@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from sem.exchanges import services as exchanges
 from sem.market import services as market
+from sem.matching.jobs import match
 from sem.members import services as members
 
 
@@ -40,4 +41,5 @@ def expire() -> str:
 JOBS: dict[str, Callable[[], str]] = {
     "remind": remind,
     "expire": expire,
+    "match": match,
 }

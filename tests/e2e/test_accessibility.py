@@ -80,7 +80,7 @@ def test_coordinator_pages_are_accessible(browser, live_server, app, network, lo
              "/coordination/charter", "/coordination/audit", "/coordination/vocabularies/sector",
              "/coordination/vocabularies/terms/1", "/coordination/competences/", "/coordination/balances",
              "/coordination/floors", "/coordination/disputes", "/coordination/ledger/import",
-             "/coordination/jobs"]
+             "/coordination/jobs", "/coordination/matching/", "/coordination/matching/settings"]
     _job_runs(app)
     assert _violations(browser, live_server, locale, pages, coordinator) == {}
 

@@ -1,0 +1,148 @@
+"""The global assignment: which candidate pairs become proposals.
+
+Maximise the network's total score under the constraints: each need gets at most its limit
+of proposals (k), each offer at most its limit (derived from the capacity it has left), each
+pair at most once. This is a maximum-weight b-matching; as a min-cost flow:
+
+    source --(k, 0)--> need --(1, -score)--> offer --(limit, 0)--> sink
+    source --(total, 0)--> sink                    (flow that finds no good pair)
+
+Scores are scaled to integers (SCALE per unit of score) because the solver works in integer
+costs; every arc is integral, so the optimal flow is integral and is an optimal b-matching.
+OR-Tools' SimpleMinCostFlow (cost scaling, polynomial in the graph's size) solves it.
+
+A hard time limit guards the run: the solver works in a child process; if it has not
+answered in time (or fails), the child is stopped and a greedy pass (best pairs first) gives
+a feasible answer, recorded as the "fallback" status of the run.
+"""
+
+import logging
+import multiprocessing
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+SCALE = 1_000_000
+# An offer takes one pending proposal per this many minutes of capacity it has left this month.
+OFFER_UNIT_MINUTES = 120
+OPTIMAL, FALLBACK, EMPTY = "optimal", "fallback", "empty"
+
+
+@dataclass
+class Assignment:
+    chosen: np.ndarray  # indexes of the chosen pairs
+    status: str  # OPTIMAL, FALLBACK or EMPTY
+    seconds: float
+    total: float  # sum of the chosen pairs' scores
+
+
+def _as_arrays(need_limit, offer_limit, pair_need, pair_offer, pair_score):
+    return (np.asarray(need_limit, dtype=np.int64), np.asarray(offer_limit, dtype=np.int64),
+            np.asarray(pair_need, dtype=np.int64), np.asarray(pair_offer, dtype=np.int64),
+            np.asarray(pair_score, dtype=float))
+
+
+def min_cost_flow(need_limit, offer_limit, pair_need, pair_offer, pair_score) -> np.ndarray:
+    """The optimal set of pairs (indexes), in this process. Raises RuntimeError if the solver
+    does not report an optimum. Pairs with a score of 0 or less are never worth choosing."""
+    from ortools.graph.python import min_cost_flow as mcf
+
+    need_limit, offer_limit, pair_need, pair_offer, pair_score = _as_arrays(
+        need_limit, offer_limit, pair_need, pair_offer, pair_score)
+    n_needs, n_offers = len(need_limit), len(offer_limit)
+    cost = -np.rint(pair_score * SCALE).astype(np.int64)
+    useful = np.flatnonzero(cost < 0)
+    if len(useful) == 0:
+        return np.zeros(0, dtype=np.int64)
+    source, sink = n_needs + n_offers, n_needs + n_offers + 1
+    supply = int(min(need_limit.sum(), offer_limit.sum()))
+    needs = np.arange(n_needs, dtype=np.int64)
+    offers = np.arange(n_offers, dtype=np.int64)
+    tails = np.concatenate([np.full(n_needs, source), pair_need[useful], n_needs + offers, [source]])
+    heads = np.concatenate([needs, n_needs + pair_offer[useful], np.full(n_offers, sink), [sink]])
+    capacities = np.concatenate([need_limit, np.ones(len(useful), dtype=np.int64), offer_limit, [supply]])
+    costs = np.concatenate([np.zeros(n_needs, dtype=np.int64), cost[useful],
+                            np.zeros(n_offers + 1, dtype=np.int64)])
+    solver = mcf.SimpleMinCostFlow()
+    arcs = solver.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, costs)
+    solver.set_nodes_supplies(np.array([source, sink]), np.array([supply, -supply]))
+    status = solver.solve()
+    if status != solver.OPTIMAL:
+        raise RuntimeError(f"min cost flow status {status}")
+    pair_arcs = arcs[n_needs:n_needs + len(useful)]
+    flows = solver.flows(pair_arcs)
+    return useful[flows > 0]
+
+
+def greedy(need_limit, offer_limit, pair_need, pair_offer, pair_score) -> np.ndarray:
+    """Best pairs first, while their need and offer have room: feasible, not optimal."""
+    need_limit, offer_limit, pair_need, pair_offer, pair_score = _as_arrays(
+        need_limit, offer_limit, pair_need, pair_offer, pair_score)
+    need_left, offer_left = need_limit.copy(), offer_limit.copy()
+    chosen = []
+    for i in np.argsort(-pair_score, kind="stable"):
+        if pair_score[i] <= 0:
+            break
+        n, o = pair_need[i], pair_offer[i]
+        if need_left[n] > 0 and offer_left[o] > 0:
+            need_left[n] -= 1
+            offer_left[o] -= 1
+            chosen.append(i)
+    return np.array(sorted(chosen), dtype=np.int64)
+
+
+def _worker(connection, arrays) -> None:
+    try:
+        connection.send(("ok", min_cost_flow(*arrays)))
+    except Exception as error:  # reported to the parent, which falls back
+        connection.send(("error", repr(error)))
+    finally:
+        connection.close()
+
+
+def _context():
+    methods = multiprocessing.get_all_start_methods()
+    # fork: the child needs nothing but the arrays and starts in milliseconds.
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def assign(need_limit, offer_limit, pair_need, pair_offer, pair_score, *, time_limit: float = 10.0,
+           in_process: bool = False) -> Assignment:
+    """Solve with a hard time limit; fall back to the greedy pass when the solver is late or
+    fails. `in_process` skips the child process (no time limit), for tiny instances."""
+    started = time.perf_counter()
+    arrays = _as_arrays(need_limit, offer_limit, pair_need, pair_offer, pair_score)
+    scores = arrays[4]
+    if len(scores) == 0 or not (scores > 0).any():
+        return Assignment(np.zeros(0, dtype=np.int64), EMPTY, time.perf_counter() - started, 0.0)
+    chosen, status = None, OPTIMAL
+    if in_process:
+        chosen = min_cost_flow(*arrays)
+    else:
+        context = _context()
+        receiver, sender = context.Pipe(duplex=False)
+        process = context.Process(target=_worker, args=(sender, arrays), daemon=True)
+        process.start()
+        sender.close()
+        try:
+            if receiver.poll(time_limit):
+                outcome, value = receiver.recv()
+                if outcome == "ok":
+                    chosen = value
+                else:
+                    log.warning("matching solver failed (%s): greedy fallback", value)
+            else:
+                log.warning("matching solver did not finish in %.1f s: greedy fallback", time_limit)
+        except EOFError:
+            log.warning("matching solver stopped without an answer: greedy fallback")
+        finally:
+            if process.is_alive():
+                process.kill()
+            process.join()
+            receiver.close()
+    if chosen is None:
+        chosen, status = greedy(*arrays), FALLBACK
+    return Assignment(chosen, status, time.perf_counter() - started, float(scores[chosen].sum()))
