@@ -48,6 +48,7 @@ AUDIT_ACTIONS = {
     "ledger.granted": _l("Hours granted"),
     "ledger.reversed": _l("Transaction corrected"),
     "dispute.resolved": _l("Dispute resolved"),
+    "mail.retried": _l("Mail sent again"),
 }
 CATALOGUE_PARTS = {"labels": _l("labels"), "descriptions": _l("descriptions"), "domain": _l("domain")}
 

@@ -7,6 +7,7 @@ runs one now. Each job is one unit of work: the caller commits.
 from collections.abc import Callable
 
 from sem.exchanges import services as exchanges
+from sem.mail.jobs import digest_job, send_mail_job
 from sem.market import services as market
 from sem.members import services as members
 
@@ -34,4 +35,6 @@ def expire() -> str:
 JOBS: dict[str, Callable[[], str]] = {
     "remind": remind,
     "expire": expire,
+    "send-mail": send_mail_job,
+    "digest": digest_job,
 }
