@@ -108,16 +108,15 @@ def _finish(row: OutboxMessage, token: str, **values) -> None:
     db.session.commit()
 
 
-def _sent(row: OutboxMessage, token: str) -> None:
-    _finish(row, token, status=MailStatus.SENT, sent_at=utcnow(), last_error="")
+def _sent(row: OutboxMessage, token: str, now: datetime) -> None:
+    _finish(row, token, status=MailStatus.SENT, sent_at=max(now, utcnow()), last_error="")
 
 
 def _failed(row: OutboxMessage, token: str, error: str) -> None:
     _finish(row, token, status=MailStatus.FAILED, last_error=error[:2000])
 
 
-def _retry(row: OutboxMessage, token: str, error: str, report: DeliveryReport) -> None:
-    now = utcnow()
+def _retry(row: OutboxMessage, token: str, error: str, report: DeliveryReport, now: datetime) -> None:
     give_up_at = row.give_up_at or row.created_at + timedelta(seconds=current_app.config["MAIL_RETRY_FOR"])
     if now >= give_up_at:
         _failed(row, token, error)
@@ -142,6 +141,13 @@ def to_email(row: OutboxMessage) -> EmailMessage:
     return msg
 
 
+def _reply(code: int, message) -> str:
+    """An SMTP reply as a line a coordinator can read: "550 No such user"."""
+    if isinstance(message, bytes):
+        message = message.decode("utf-8", "replace")
+    return f"{code} {message}"
+
+
 class _SMTPTransport:
     """One SMTP connection for the batch, opened at the first message."""
 
@@ -161,13 +167,13 @@ class _SMTPTransport:
         try:
             refused = self.smtp.send_message(to_email(row))
         except smtplib.SMTPRecipientsRefused as error:
-            codes = [code for code, _message in error.recipients.values()]
-            if codes and min(codes) >= 500:
-                raise PermanentFailure(str(error.recipients)) from error
-            raise
+            code, message = min(error.recipients.values())
+            if code >= 500:
+                raise PermanentFailure(_reply(code, message)) from error
+            raise smtplib.SMTPResponseException(code, message) from error
         except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as error:
             if error.smtp_code >= 500:
-                raise PermanentFailure(f"{error.smtp_code} {error.smtp_error!r}") from error
+                raise PermanentFailure(_reply(error.smtp_code, error.smtp_error)) from error
             raise
         if refused:  # only possible with several recipients; we send to one
             raise PermanentFailure(str(refused))
@@ -228,13 +234,15 @@ def deliver_outbox(*, limit: int | None = None, now: datetime | None = None) -> 
                 # The server is unreachable: this message and the rest of the batch wait.
                 message = f"{type(error).__name__}: {error}"
                 for waiting in rows[index:]:
-                    _retry(waiting, token, message, report)
+                    _retry(waiting, token, message, report, now)
                 log.warning("mail server unreachable, %d message(s) wait: %s", len(rows) - index, message)
                 break
+            except smtplib.SMTPResponseException as error:
+                _retry(row, token, _reply(error.smtp_code, error.smtp_error), report, now)
             except smtplib.SMTPException as error:
-                _retry(row, token, f"{type(error).__name__}: {error}", report)
+                _retry(row, token, f"{type(error).__name__}: {error}", report, now)
             else:
-                _sent(row, token)
+                _sent(row, token, now)
                 report.sent += 1
     finally:
         transport.close()

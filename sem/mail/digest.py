@@ -67,7 +67,8 @@ class OrganisationNews:
 class Highlights:
     minutes_exchanged: int = 0
     exchanges: int = 0
-    new_members: list[str] = field(default_factory=list)
+    new_members: list[str] = field(default_factory=list)  # the first few names
+    new_member_count: int = 0
 
 
 @dataclass
@@ -195,7 +196,8 @@ def network_highlights(since: datetime) -> Highlights:
     new_members = list(db.session.scalars(
         sa.select(Organisation.name).where(Organisation.status == OrgStatus.APPROVED,
                                            Organisation.decided_at >= since).order_by(Organisation.name)))
-    return Highlights(minutes_exchanged=int(minutes), exchanges=count, new_members=new_members)
+    return Highlights(minutes_exchanged=int(minutes), exchanges=count, new_members=new_members[:SHOWN],
+                      new_member_count=len(new_members))
 
 
 def build_digests(*, now: datetime | None = None, person_ids: list[int] | None = None,

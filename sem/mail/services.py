@@ -8,6 +8,7 @@ in the weekly digest only, or never; some kinds always go (ALWAYS_SENT).
 """
 
 import logging
+import re
 from dataclasses import dataclass, field
 from email.utils import make_msgid
 
@@ -178,8 +179,9 @@ def render_mail(to: str, locale: str, template: str, subject, *, recipient: Pers
     if recipient is not None:
         context.setdefault("person", recipient)
     with force_locale(locale):
-        text = render_template(f"mail/{template}.txt", locale=locale, **context).rstrip("\n")
+        text = render_template(f"mail/{template}.txt", locale=locale, **context).strip("\n")
         text += "\n" + render_template("mail/_footer.txt", locale=locale, **links)
+        text = re.sub(r"\n{3,}", "\n\n", text)  # templates' conditional blocks leave blank runs
         mail = Mail(to=to, subject=str(subject), text=text,
                     html=render_template(f"mail/{template}.html", locale=locale, **links, **context),
                     kind=kind, person_id=recipient.id if recipient else None, locale=locale)

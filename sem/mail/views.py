@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import RadioField
+from wtforms.fields.choices import SelectChoice
 
 from sem.core.errors import DomainError
 from sem.core.forms import commit
@@ -26,11 +27,13 @@ RECENT = 50
 # --- preferences -----------------------------------------------------------------------------
 
 
-def _choices(kind: str) -> list[tuple[str, str]]:
+def _choices(kind: str) -> list[SelectChoice]:
     if kind == mail.DIGEST:
-        return [(Delivery.IMMEDIATELY.value, _("Receive it")), (Delivery.NEVER.value, _("Do not receive it"))]
-    return [(Delivery.IMMEDIATELY.value, _("At once")), (Delivery.DIGEST.value, _("In the weekly digest only")),
-            (Delivery.NEVER.value, _("Never"))]
+        pairs = [(Delivery.IMMEDIATELY, _("Receive it")), (Delivery.NEVER, _("Do not receive it"))]
+    else:
+        pairs = [(Delivery.IMMEDIATELY, _("At once")), (Delivery.DIGEST, _("In the weekly digest only")),
+                 (Delivery.NEVER, _("Never"))]
+    return [SelectChoice(choice.value, label) for choice, label in pairs]
 
 
 def preferences_form(person: Person, formdata=None):
