@@ -1,5 +1,7 @@
-"""mail outbox and preferences: every mail is written here in its transaction, then sent
-by the send-mail job; each person's choice per kind of notification.
+"""mail outbox and preferences
+
+Every mail is written to mail_outbox in its transaction, then sent by the send-mail job;
+mail_preference keeps each person's choice per kind of notification.
 
 Revision ID: 5099cddb827b
 Revises: 8b00ab431d3c
