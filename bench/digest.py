@@ -48,7 +48,7 @@ def fill(n_orgs: int) -> dict:
     from sem.market.models import Need, Offer
     from sem.members.models import Organisation, OrganisationLanguage, Person
 
-    rng = random.Random(SEED)
+    rng = random.Random(SEED)  # noqa: S311 - synthetic data, not secrets
     now = datetime.now(UTC)
     seed_vocabularies()
     seed_competences()
