@@ -80,7 +80,7 @@ def test_running_the_digest_twice_sends_it_once(app, flow, smtp_server):
     assert {row.status for row in digests(app)} == {MailStatus.SENT}
 
 
-def test_nothing_new_means_no_digest(app, make, posts, flow):
+def test_nothing_new_means_no_digest(app, make, posts):
     quiet = make.org("Quiet organisation")
     posts.offer(quiet, "legal-statutes", title="Conseil juridique", created_ago=timedelta(days=30))
     assert "0 digest(s) queued, 1 person(s) with nothing new" in run_job(app, "digest")
