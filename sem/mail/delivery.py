@@ -83,16 +83,24 @@ def recover_stale_claims(now: datetime) -> int:
 
 
 def claim_batch(token: str, now: datetime, limit: int) -> list[OutboxMessage]:
-    """Take up to `limit` due messages for the sender `token`, atomically: a message is
-    claimed by one sender only (the UPDATE re-checks status='queued'; PostgreSQL also skips
-    rows another sender is claiming)."""
-    due = (sa.select(OutboxMessage.id)
-           .where(OutboxMessage.status == MailStatus.QUEUED, OutboxMessage.next_attempt_at <= now)
-           .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)
-           .with_for_update(skip_locked=True))
+    """Take up to `limit` due messages for the sender `token`: a message is claimed by one
+    sender only. PostgreSQL locks the chosen rows (skipping those another sender is
+    claiming); on both backends the UPDATE re-checks status='queued', and the sender then
+    reads back only the rows that carry its own token.
+
+    (The ids are read first, not in a subquery of the UPDATE: PostgreSQL re-runs such a
+    LIMIT ... FOR UPDATE subquery against the rows the UPDATE just changed, and would claim
+    more than `limit`.)"""
+    due = list(db.session.scalars(
+        sa.select(OutboxMessage.id)
+        .where(OutboxMessage.status == MailStatus.QUEUED, OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)
+        .with_for_update(skip_locked=True)))
+    if not due:
+        return []
     db.session.execute(
         sa.update(OutboxMessage)
-        .where(OutboxMessage.id.in_(due.scalar_subquery()), OutboxMessage.status == MailStatus.QUEUED)
+        .where(OutboxMessage.id.in_(due), OutboxMessage.status == MailStatus.QUEUED)
         .values(status=MailStatus.SENDING, claimed_by=token, claimed_at=now)
         .execution_options(synchronize_session=False))
     return list(db.session.scalars(
@@ -217,6 +225,11 @@ def deliver_outbox(*, limit: int | None = None, now: datetime | None = None) -> 
     db.session.commit()  # start from a clean transaction: the claim is committed on its own
     report.recovered = recover_stale_claims(now)
     rows = claim_batch(token, now, limit or config["MAIL_BATCH_SIZE"])
+    for row in rows:
+        # Detached with their columns loaded: sending reads no row again, so every later
+        # transaction starts with its UPDATE (SQLite then waits for the write lock instead
+        # of failing to upgrade a read snapshot that another sender made stale).
+        db.session.expunge(row)
     db.session.commit()
     report.claimed = len(rows)
     if not rows:

@@ -159,3 +159,32 @@ def test_members_cannot_see_the_outbox(app, client, make, failed_mail):
     assert client.get("/coordination/mail").status_code == 403
     assert post(client, f"/coordination/mail/{failed_mail}/retry").status_code == 403
     assert rows(app)[0].status is MailStatus.FAILED
+
+
+def test_concurrent_senders_send_every_message_exactly_once(app, monkeypatch):
+    import threading
+
+    from sem.mail.delivery import deliver_outbox
+    from sem.mail.services import sent_messages
+
+    recipients = [f"c{i}@example.org" for i in range(120)]
+    queue(app, *recipients)
+    errors = []
+
+    def sender():
+        try:
+            with app.app_context():
+                while deliver_outbox(limit=10).claimed:
+                    pass
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=sender) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with app.app_context():
+        assert sorted(m.to for m in sent_messages()) == sorted(recipients)
+    assert {row.status for row in rows(app)} == {MailStatus.SENT}
