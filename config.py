@@ -53,6 +53,7 @@ class Config:
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
     MAIL_FOLDER = os.environ.get("MAIL_FOLDER", str(BASE_DIR / "instance" / "mail"))
     MAIL_BATCH_SIZE = _int("MAIL_BATCH_SIZE", 200)
+    MAIL_JOB_SECONDS = _int("MAIL_JOB_SECONDS", 50)  # one send-mail run sends batches for this long
     # A claim older than this (a sender that died) goes back to the queue, in seconds.
     MAIL_CLAIM_TIMEOUT = _int("MAIL_CLAIM_TIMEOUT", 600)
     # Retries: from MAIL_RETRY_BASE seconds, doubling up to MAIL_RETRY_MAX, for MAIL_RETRY_FOR.

@@ -90,12 +90,18 @@ def preferences_of(person: Person) -> dict[str, Delivery]:
     return {kind: chosen.get(kind, Delivery.IMMEDIATELY) for kind in kinds_for(person)}
 
 
-def delivery_for(person_id: int | None, kind: str) -> Delivery:
-    if person_id is None or kind in ALWAYS_SENT or kind not in KINDS:
+def delivery_for(person: Person | None, kind: str) -> Delivery:
+    """How `person` wants this mail. "In the digest only" means at once for someone who gets
+    no digest (turned off, or a coordinator without an organisation): nothing is lost."""
+    if person is None or kind in ALWAYS_SENT or kind not in KINDS:
         return Delivery.IMMEDIATELY
-    chosen = db.session.scalar(sa.select(MailPreference.delivery).where(
-        MailPreference.person_id == person_id, MailPreference.kind == kind))
-    return chosen or Delivery.IMMEDIATELY
+    chosen = dict(db.session.execute(sa.select(MailPreference.kind, MailPreference.delivery).where(
+        MailPreference.person_id == person.id, MailPreference.kind.in_([kind, DIGEST]))).all())
+    delivery = chosen.get(kind, Delivery.IMMEDIATELY)
+    if delivery is Delivery.DIGEST and (person.organisation_id is None
+                                        or chosen.get(DIGEST) is Delivery.NEVER):
+        return Delivery.IMMEDIATELY
+    return delivery
 
 
 def set_preference(person: Person, kind: str, delivery: Delivery, *, actor: Person) -> None:
@@ -199,7 +205,7 @@ def send_template(to: str, locale: str, template: str, subject, *, dedupe_key: s
     chose "never" for this kind gets nothing; "digest" keeps it for the weekly digest."""
     kind = kind_of(template)
     person = _person_for(to, context)
-    delivery = delivery_for(person.id if person else None, kind)
+    delivery = delivery_for(person, kind)
     if delivery is Delivery.NEVER:
         return None
     mail = render_mail(to, locale, template, subject, recipient=person, kind=kind, **context)

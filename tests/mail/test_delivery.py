@@ -188,3 +188,14 @@ def test_concurrent_senders_send_every_message_exactly_once(app, monkeypatch):
     with app.app_context():
         assert sorted(m.to for m in sent_messages()) == sorted(recipients)
     assert {row.status for row in rows(app)} == {MailStatus.SENT}
+
+
+def test_one_send_mail_run_sends_batch_after_batch(app, monkeypatch):
+    from sem.mail.services import sent_messages
+    from tests.mail.conftest import run_job
+
+    monkeypatch.setitem(app.config, "MAIL_BATCH_SIZE", 4)
+    queue(app, *(f"b{i}@example.org" for i in range(10)))
+    assert "10 sent" in run_job(app, "send-mail")
+    with app.app_context():
+        assert len(sent_messages()) == 10

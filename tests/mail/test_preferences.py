@@ -124,3 +124,12 @@ def test_a_forged_or_altered_unsubscribe_link_is_refused(app, client, make):
         assert client.get(f"/mail/unsubscribe/{bad}").status_code == 400
         assert client.post(f"/mail/unsubscribe/{bad}").status_code == 400
     assert preference(app, person, "proposal_new") is None
+
+
+def test_digest_only_without_a_digest_arrives_at_once(app, client, flow, outbox):
+    pair = flow.pair()
+    login(client, app, pair.recipient_admin)
+    post(client, "/account/mail", {"proposal_new": "digest", "digest": "never"})
+    outbox.clear()
+    flow.proposal(pair)
+    assert email_of(app, pair.recipient_admin) in {m.to for m in outbox}
