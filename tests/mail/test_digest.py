@@ -131,6 +131,8 @@ def test_coordinators_preview_a_members_digest(app, client, make, flow):
     pair = flow.pair(recipient_locale="nl")
     flow.proposal(pair)
     login(client, app, make.coordinator())
+    organisation_page = client.get(f"/coordination/organisations/{pair.recipient}").get_data(as_text=True)
+    assert f'href="/coordination/digest/{pair.recipient_admin}"' in organisation_page
     page = client.get(f"/coordination/digest/{pair.recipient_admin}").get_data(as_text=True)
     assert "Hallo Person" in page and "Aide réseau" in page  # in the member's language, in an iframe
     assert digests(app) == []  # a preview queues nothing
