@@ -7,7 +7,6 @@ sem/mail/delivery.py. Each person chooses, per kind of notification, to receive 
 in the weekly digest only, or never; some kinds always go (ALWAYS_SENT).
 """
 
-import logging
 import re
 from dataclasses import dataclass, field
 from email.utils import make_msgid
@@ -23,8 +22,6 @@ from sem.core.i18n import force_locale
 from sem.extensions import db
 from sem.mail.models import Delivery, MailPreference, MailStatus, OutboxMessage
 from sem.members.models import Person
-
-log = logging.getLogger(__name__)
 
 # Mails a person cannot turn off: they secure the account or tell its membership status, and
 # an invitation goes to someone who has no account (and no preferences) yet.
