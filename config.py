@@ -71,8 +71,18 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Europe/Brussels"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
 
-    # Mail: "smtp" sends, "console" prints, "memory" keeps messages for tests.
+    # Mail goes through the outbox; the send-mail job delivers it. MAIL_BACKEND: "smtp" sends,
+    # "console" prints, "folder" writes .eml files into MAIL_FOLDER, "memory" keeps them (tests).
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
+    MAIL_FOLDER = os.environ.get("MAIL_FOLDER", str(BASE_DIR / "instance" / "mail"))
+    MAIL_BATCH_SIZE = _int("MAIL_BATCH_SIZE", 200)
+    MAIL_JOB_SECONDS = _int("MAIL_JOB_SECONDS", 50)  # one send-mail run sends batches for this long
+    # A claim older than this (a sender that died) goes back to the queue, in seconds.
+    MAIL_CLAIM_TIMEOUT = _int("MAIL_CLAIM_TIMEOUT", 600)
+    # Retries: from MAIL_RETRY_BASE seconds, doubling up to MAIL_RETRY_MAX, for MAIL_RETRY_FOR.
+    MAIL_RETRY_BASE = _int("MAIL_RETRY_BASE", 60)
+    MAIL_RETRY_MAX = _int("MAIL_RETRY_MAX", 2 * 3600)
+    MAIL_RETRY_FOR = _int("MAIL_RETRY_FOR", 24 * 3600)
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
     MAIL_PORT = _int("MAIL_PORT", 25)
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)

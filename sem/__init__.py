@@ -46,6 +46,7 @@ def create_app(config_class=None, **overrides) -> Flask:
     from sem.core.views import bp as main_bp
     from sem.exchanges.views import bp as exchanges_bp
     from sem.ledger.views import bp as ledger_bp
+    from sem.mail.views import bp as mail_bp
     from sem.market.views import bp as market_bp
     from sem.matching.views import bp as matching_bp
     from sem.members.coordination import bp as coordination_bp
@@ -63,6 +64,7 @@ def create_app(config_class=None, **overrides) -> Flask:
     app.register_blueprint(matching_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(scheduler_bp)
+    app.register_blueprint(mail_bp)
 
     from sem.catalogue import vocab
     from sem.market import labels as market_labels

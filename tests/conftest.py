@@ -17,7 +17,8 @@ from sem.catalogue.models import Competence
 from sem.catalogue.seed import seed_competences, seed_vocabularies
 from sem.core.db import utcnow
 from sem.extensions import db
-from sem.mail.services import sent_messages
+from sem.mail.models import MailStatus, OutboxMessage
+from sem.mail.services import as_mail
 from sem.market.models import Mode, Need, Offer, PostStatus, Urgency
 from sem.members.models import CharterVersion, Organisation, OrganisationLanguage, OrgStatus, Person, Role, Stage
 from sem.members.passwords import _hasher_for
@@ -89,8 +90,7 @@ def _empty_database():
 def _clean(app):
     with app.app_context():
         _empty_database()
-    sent_messages_store = app.extensions.setdefault("sem_mail_outbox", [])
-    sent_messages_store.clear()
+    app.extensions.setdefault("sem_mail_outbox", []).clear()  # what the memory backend delivered
     yield
 
 
@@ -107,10 +107,47 @@ def client(app):
     return app.test_client()
 
 
+class Outbox:
+    """The mails written to the outbox table (queued or already delivered), as a list.
+
+    Mails leave through the outbox and the `send-mail` job; tests look at what was written,
+    committed, in the order it was written. `clear()` forgets what is there so far."""
+
+    SHOWN = (MailStatus.QUEUED, MailStatus.SENDING, MailStatus.SENT, MailStatus.FAILED)
+
+    def __init__(self, app):
+        self.app = app
+        self.after = 0
+
+    def _mails(self) -> list:
+        with self.app.app_context():
+            rows = db.session.scalars(sa.select(OutboxMessage).where(
+                OutboxMessage.id > self.after, OutboxMessage.status.in_(self.SHOWN)).order_by(OutboxMessage.id))
+            return [as_mail(row) for row in rows]
+
+    def clear(self) -> None:
+        with self.app.app_context():
+            self.after = db.session.scalar(sa.select(sa.func.max(OutboxMessage.id))) or 0
+
+    def __iter__(self):
+        return iter(self._mails())
+
+    def __len__(self) -> int:
+        return len(self._mails())
+
+    def __getitem__(self, index):
+        return self._mails()[index]
+
+    def __eq__(self, other) -> bool:
+        return self._mails() == list(other)
+
+    def __repr__(self) -> str:
+        return repr(self._mails())
+
+
 @pytest.fixture
 def outbox(app):
-    with app.app_context():
-        return sent_messages()
+    return Outbox(app)
 
 
 # --- factories ---------------------------------------------------------------------------

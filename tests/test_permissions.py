@@ -445,6 +445,41 @@ LEDGER_MATRIX = [
 ]
 MATRIX += LEDGER_MATRIX
 
+# --- mail (sem/mail): preferences, the signed unsubscribe link, the coordinators' outbox ---------
+# The world (mail_world below): {unsubscribe_token} stops new-proposal mails for the member;
+# {failed_mail} is a message the sender gave up on.
+MAIL_PREFERENCES = Redirect("/account/mail")
+OUTBOX_PAGE = Redirect("/coordination/mail")
+MAIL_MATRIX = [
+    rule("GET",  "/account/mail",                            *logged_in(200)),
+    rule("POST", "/account/mail",                            *logged_in(MAIL_PREFERENCES),
+         data={"digest": "never", "proposal_new": "digest"}),
+    # the link in every mail: the signed token is the permission
+    rule("GET",  "/mail/unsubscribe/{unsubscribe_token}",    *everyone(200)),
+    rule("POST", "/mail/unsubscribe/{unsubscribe_token}",    *everyone(200)),
+    rule("GET",  "/mail/unsubscribe/not-a-token",            *everyone(400)),
+    rule("POST", "/mail/unsubscribe/not-a-token",            *everyone(400)),
+    rule("GET",  "/coordination/mail",                       *coordinators_only(200)),
+    rule("POST", "/coordination/mail/{failed_mail}/retry",   *coordinators_only(OUTBOX_PAGE)),
+    rule("POST", f"/coordination/mail/{MISSING}/retry",      *coordinators_only(404)),
+    rule("GET",  "/coordination/digest/{member}",            *coordinators_only(200)),
+    rule("GET",  "/coordination/digest/{coordinator}",       *coordinators_only(404)),  # no organisation, no digest
+    rule("GET",  f"/coordination/digest/{MISSING}",          *coordinators_only(404)),
+]
+MATRIX += MAIL_MATRIX
+
+
+def mail_world(app, world: dict) -> dict:
+    from sem.mail.models import MailStatus, OutboxMessage
+    from sem.mail.services import unsubscribe_token
+
+    with app.app_context():
+        failed = OutboxMessage(recipient="gone@example.org", subject="s", text="t", status=MailStatus.FAILED,
+                               attempts=12, last_error="550 no such user")
+        db.session.add(failed)
+        db.session.commit()
+        return {"failed_mail": failed.id, "unsubscribe_token": unsubscribe_token(world["member"], "proposal_new")}
+
 
 def ledger_world(app, world: dict) -> dict:
     """A grant to the target organisation, and a grant already corrected (see LEDGER_MATRIX)."""
@@ -610,6 +645,7 @@ def build_world(app, make) -> dict:
     world.update(exchange_world(app, make, world))
     world.update(ledger_world(app, world))
     world.update(matching_world(app))
+    world.update(mail_world(app, world))
     return world
 
 

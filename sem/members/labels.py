@@ -49,6 +49,7 @@ AUDIT_ACTIONS = {
     "ledger.reversed": _l("Transaction corrected"),
     "ledger.imported": _l("Past exchanges imported"),
     "dispute.resolved": _l("Dispute resolved"),
+    "mail.retried": _l("Mail sent again"),
 }
 CATALOGUE_PARTS = {"labels": _l("labels"), "descriptions": _l("descriptions"), "domain": _l("domain")}
 

@@ -13,6 +13,7 @@ its period (e.g. a digest's ISO week, "2026-W48") reads
 from collections.abc import Callable
 
 from sem.exchanges import services as exchanges
+from sem.mail.jobs import digest_job, send_mail_job
 from sem.market import services as market
 from sem.matching.jobs import match
 from sem.members import services as members
@@ -42,4 +43,6 @@ JOBS: dict[str, Callable[[], str]] = {
     "remind": remind,
     "expire": expire,
     "match": match,
+    "send-mail": send_mail_job,
+    "digest": digest_job,
 }

@@ -67,7 +67,7 @@ def test_public_and_member_pages_are_accessible(browser, live_server, app, netwo
               "/directory", "/ledger", f"/ledger/organisations/{org}"]
     assert _violations(browser, live_server, locale, public) == {}
     member_pages = [f"/organisations/{org}", f"/organisations/{org}/people", f"/organisations/{org}/edit", "/account",
-                    "/home", "/needs/new", "/offers/new", "/exchanges", f"/ledger/organisations/{org}"]
+                    "/home", "/needs/new", "/offers/new", "/exchanges", f"/ledger/organisations/{org}", "/account/mail"]
     admin = _person_speaking(app, network["admin"], locale)
     assert _violations(browser, live_server, locale, member_pages, admin) == {}
 
@@ -80,7 +80,8 @@ def test_coordinator_pages_are_accessible(browser, live_server, app, network, lo
              "/coordination/charter", "/coordination/audit", "/coordination/vocabularies/sector",
              "/coordination/vocabularies/terms/1", "/coordination/competences/", "/coordination/balances",
              "/coordination/floors", "/coordination/disputes", "/coordination/ledger/import",
-             "/coordination/jobs", "/coordination/matching/", "/coordination/matching/settings"]
+             "/coordination/jobs", "/coordination/matching/", "/coordination/matching/settings", "/coordination/mail",
+             f"/coordination/digest/{network['admin']}"]
     _job_runs(app)
     assert _violations(browser, live_server, locale, pages, coordinator) == {}
 
