@@ -115,9 +115,9 @@ class _Writer:
         if not self.postgresql:
             return
         for table in tables:
-            self.connection.execute(sa.text(
-                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                f"(SELECT COALESCE(max(id), 1) FROM {table.name}))"))
+            last = self.connection.scalar(sa.select(sa.func.max(table.c.id)))
+            self.connection.execute(sa.select(sa.func.setval(sa.func.pg_get_serial_sequence(table.name, "id"),
+                                                             last or 1)))
 
 
 def load_scale(scale: Scale, *, seed: int = 2026, echo=lambda message: None) -> dict[str, int]:
@@ -129,7 +129,7 @@ def load_scale(scale: Scale, *, seed: int = 2026, echo=lambda message: None) -> 
     db.session.flush()
     if db.session.scalar(sa.select(Person.id).where(Person.email.like(f"%@{DOMAIN}")).limit(1)) is not None:
         raise ValueError("a generated data set is already loaded in this database")
-    rnd = random.Random(seed)
+    rnd = random.Random(seed)  # noqa: S311 (plausible data, not secrets)
     writer = _Writer()
     coordinator = db.session.scalar(sa.select(Person).where(Person.is_coordinator.is_(True)).order_by(Person.id))
     charter_id = db.session.scalar(sa.text("SELECT max(id) FROM charter_version"))
