@@ -57,6 +57,13 @@ def account_of(org: Organisation) -> Account:
         lambda: Account(kind=AccountKind.ORGANISATION, organisation_id=org.id, floor_minutes=effective_floor(org)))
 
 
+def _accounts_of(*orgs: Organisation) -> list[Account]:
+    """The accounts of these organisations, in one query (each created if missing)."""
+    found = {account.organisation_id: account for account in db.session.scalars(
+        sa.select(Account).where(Account.organisation_id.in_([org.id for org in orgs])))}
+    return [found.get(org.id) or account_of(org) for org in orgs]
+
+
 def fund_account(kind: AccountKind) -> Account:
     """The solidarity fund (which may not go below zero) or the network account (no floor)."""
     return _get_or_create(
@@ -124,10 +131,10 @@ def _lock(account_ids: list[int]) -> dict[int, Account]:
     """Lock the accounts, in id order, and return them with their current values."""
     ids = sorted(set(account_ids))
     if db.engine.dialect.name == "sqlite":
-        # Take SQLite's write lock now: from here on the values read are the latest.
-        db.session.execute(sa.update(Account).where(Account.id.in_(ids))
-                           .values(entry_count=Account.entry_count).execution_options(synchronize_session=False))
-        query = sa.select(Account).where(Account.id.in_(ids)).order_by(Account.id)
+        # Take SQLite's write lock now, and read the rows in the same statement: from here on
+        # the values are the latest.
+        query = (sa.update(Account).where(Account.id.in_(ids)).values(entry_count=Account.entry_count)
+                 .returning(Account).execution_options(synchronize_session=False))
     else:
         query = sa.select(Account).where(Account.id.in_(ids)).order_by(Account.id).with_for_update()
     accounts = db.session.scalars(query.execution_options(populate_existing=True)).all()
@@ -158,21 +165,38 @@ def _by_key(key: str) -> LedgerTransaction | None:
     return db.session.scalar(sa.select(LedgerTransaction).where(LedgerTransaction.idempotency_key == key))
 
 
-def post_transaction(kind: TransactionKind, legs: list[tuple[Account, int]], *, author: Person | None = None,
-                     provider: Organisation | None = None, recipient: Organisation | None = None,
-                     competence_id: int | None = None, memo: str = "", reason: str = "",
-                     idempotency_key: str | None = None, reverses: LedgerTransaction | None = None,
-                     occurred_on: datetime | None = None, now: datetime | None = None) -> LedgerTransaction:
+def _check_legs(legs: list[tuple[Account, int]]) -> None:
     amounts = [amount for _, amount in legs]
     if len(legs) < 2 or sum(amounts) != 0 or any(not isinstance(a, int) or a == 0 for a in amounts):
         raise ValueError(f"a transaction needs two or more non-zero integer legs summing to zero: {amounts}")
     if len({account.id for account, _ in legs}) != len(legs):
         raise ValueError("one leg per account")
+
+
+def post_transaction(kind: TransactionKind, legs: list[tuple[Account, int]], *, author: Person | None = None,
+                     provider: Organisation | None = None, recipient: Organisation | None = None,
+                     competence_id: int | None = None, memo: str = "", reason: str = "",
+                     idempotency_key: str | None = None, reverses: LedgerTransaction | None = None,
+                     occurred_on: datetime | None = None, now: datetime | None = None) -> LedgerTransaction:
+    _check_legs(legs)
     if idempotency_key and (done := _by_key(idempotency_key)) is not None:
         return done
     accounts = _lock([account.id for account, _ in legs])
     if idempotency_key and (done := _by_key(idempotency_key)) is not None:  # settled while we waited
         return done
+    return _append(kind, legs, accounts, author=author, provider=provider, recipient=recipient,
+                   competence_id=competence_id, memo=memo, reason=reason, idempotency_key=idempotency_key,
+                   reverses=reverses, occurred_on=occurred_on, now=now)
+
+
+def _append(kind: TransactionKind, legs: list[tuple[Account, int]], accounts: dict[int, Account], *,
+            author: Person | None, provider: Organisation | None, recipient: Organisation | None,
+            competence_id: int | None, memo: str, reason: str, idempotency_key: str | None,
+            reverses: LedgerTransaction | None, occurred_on: datetime | None,
+            now: datetime | None) -> LedgerTransaction:
+    """Write a transaction whose accounts are locked (`accounts`, from `_lock`) and whose key
+    was checked under the lock: refuse a leg below its floor, then append."""
+    amounts = [amount for _, amount in legs]
     for account, amount in legs:
         current = accounts[account.id]
         floor = current.floor_minutes
@@ -190,14 +214,18 @@ def post_transaction(kind: TransactionKind, legs: list[tuple[Account, int]], *, 
     db.session.add(tx)
     db.session.flush()
     fields = transaction_fields(tx)
+    rows = []
     for account, amount in sorted(legs, key=lambda leg: leg[0].id):
         current = accounts[account.id]
-        entry = Entry(transaction_id=tx.id, account_id=current.id, amount_minutes=amount,
-                      balance_after=current.balance_minutes + amount, seq=current.entry_count + 1,
-                      prev_hash=current.last_hash)
-        entry.hash = entry_hash(entry.prev_hash, entry_fields(entry), fields)
-        db.session.add(entry)
-        current.balance_minutes, current.entry_count, current.last_hash = entry.balance_after, entry.seq, entry.hash
+        row = {"transaction_id": tx.id, "account_id": current.id, "amount_minutes": amount,
+               "balance_after": current.balance_minutes + amount, "seq": current.entry_count + 1,
+               "prev_hash": current.last_hash}
+        row["hash"] = entry_hash(row["prev_hash"], {"account_id": current.id, "amount": amount,
+                                                    "balance_after": row["balance_after"], "seq": row["seq"]}, fields)
+        rows.append(row)
+        current.balance_minutes, current.entry_count, current.last_hash = row["balance_after"], row["seq"], row["hash"]
+    # The entries in one statement (no ids to read back); `tx.entries` loads them when asked.
+    db.session.execute(sa.insert(Entry), rows)
     db.session.flush()
     return tx
 
@@ -251,10 +279,12 @@ def settle_exchange(*, provider: Organisation, recipient: Organisation, minutes:
     _check_minutes(minutes)
     if (done := _by_key(idempotency_key)) is not None:
         return done
-    provider_account, recipient_account = account_of(provider), account_of(recipient)
+    provider_account, recipient_account = _accounts_of(provider, recipient)
     fund = fund_account(AccountKind.SOLIDARITY) if recipient.stage is Stage.EMERGING else None
     # Lock everything this settlement may touch at once, in id order: no deadlock.
     locked = _lock([provider_account.id, recipient_account.id, *([fund.id] if fund else [])])
+    if (done := _by_key(idempotency_key)) is not None:  # settled while we waited
+        return done
     legs = [(provider_account, minutes)]
     fund_share = 0
     if fund is not None:
@@ -263,9 +293,11 @@ def settle_exchange(*, provider: Organisation, recipient: Organisation, minutes:
             legs.append((fund, -fund_share))
     if minutes - fund_share:
         legs.append((recipient_account, -(minutes - fund_share)))
-    return post_transaction(TransactionKind.EXCHANGE, legs, author=author, provider=provider, recipient=recipient,
-                            competence_id=competence_id, memo=memo, idempotency_key=idempotency_key,
-                            occurred_on=occurred_on, now=now)
+    _check_legs(legs)
+    # The accounts are locked and the key checked under the lock: append directly.
+    return _append(TransactionKind.EXCHANGE, legs, locked, author=author, provider=provider, recipient=recipient,
+                   competence_id=competence_id, memo=memo, reason="", idempotency_key=idempotency_key,
+                   reverses=None, occurred_on=occurred_on, now=now)
 
 
 def donate(org: Organisation, minutes: int, *, actor: Person, memo: str = "") -> LedgerTransaction:
