@@ -3,6 +3,7 @@
 import functools
 
 import click
+import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
@@ -44,6 +45,9 @@ def demo_command(scale):
             counts = load_scale(SCALES[scale], echo=click.echo)
         except ValueError as error:
             raise click.ClickException(str(error)) from None
+        db.session.commit()
+        # Fresh statistics, or the planner takes the bulk-loaded tables for empty ones.
+        db.session.execute(sa.text("ANALYZE"))
         db.session.commit()
         click.echo("Generated {organisations} organisation(s), {offers} offer(s), {needs} need(s), "
                    "{transactions} transaction(s) with {entries} entries".format(**counts)
