@@ -333,6 +333,7 @@ def verify_command() -> None:
 
 def dataset(scale: str, backend: str, url: str, seconds: int, work: Path, settle_workers: int,
             full: bool = True) -> None:
+    load_before = os.getloadavg()[0]
     build(scale, url, backend)
     say(f"serving {scale} on {backend} with gunicorn ({WORKERS} workers) ...")
     server = Server(url, work / f"access-{scale}-{backend}.log")
@@ -350,6 +351,9 @@ def dataset(scale: str, backend: str, url: str, seconds: int, work: Path, settle
         measure_commands(url, backend, scale)
         measure_settlements(url, backend, scale, settle_workers, seconds)
         measure_verify(url, backend, scale)
+    # Other processes on the machine make every figure slower: say how busy it was.
+    add("machine load (1 min average)", backend, scale, cores=os.cpu_count(), load_before=round(load_before, 1),
+        load_after=round(os.getloadavg()[0], 1))
 
 
 def table() -> str:

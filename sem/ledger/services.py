@@ -129,14 +129,19 @@ def set_floor(*, floor_minutes: int, reason: str, actor: Person, stage: Stage | 
 
 def _lock(account_ids: list[int]) -> dict[int, Account]:
     """Lock the accounts, in id order, and return them with their current values."""
-    ids = sorted(set(account_ids))
+    return _lock_where(Account.id.in_(sorted(set(account_ids))))
+
+
+def _lock_where(condition) -> dict[int, Account]:
+    """Lock the accounts that meet `condition`, in id order (so two settlements never
+    deadlock), and return them by id with their current values."""
     if db.engine.dialect.name == "sqlite":
         # Take SQLite's write lock now, and read the rows in the same statement: from here on
         # the values are the latest.
-        query = (sa.update(Account).where(Account.id.in_(ids)).values(entry_count=Account.entry_count)
+        query = (sa.update(Account).where(condition).values(entry_count=Account.entry_count)
                  .returning(Account).execution_options(synchronize_session=False))
     else:
-        query = sa.select(Account).where(Account.id.in_(ids)).order_by(Account.id).with_for_update()
+        query = sa.select(Account).where(condition).order_by(Account.id).with_for_update()
     accounts = db.session.scalars(query.execution_options(populate_existing=True)).all()
     return {account.id: account for account in accounts}
 
@@ -277,14 +282,24 @@ def settle_exchange(*, provider: Organisation, recipient: Organisation, minutes:
     """Confirmed hours: the provider earns them; the recipient pays them, except what its
     yearly solidarity allowance (emerging members) lets the fund pay. Exactly once per key."""
     _check_minutes(minutes)
+    # Lock everything this settlement may touch at once, in id order (no deadlock), found by
+    # owner in the same statement; only a first settlement creates accounts first.
+    wanted = Account.organisation_id.in_([provider.id, recipient.id])
+    emerging = recipient.stage is Stage.EMERGING
+    if emerging:
+        wanted = sa.or_(wanted, sa.and_(Account.kind == AccountKind.SOLIDARITY, Account.organisation_id.is_(None)))
+    locked = _lock_where(wanted)
+    if len(locked) < 2 + emerging:
+        _accounts_of(provider, recipient)
+        if emerging:
+            fund_account(AccountKind.SOLIDARITY)
+        locked = _lock_where(wanted)
+    # Checked under the lock: a second confirmation, even one that waited for the first, finds it.
     if (done := _by_key(idempotency_key)) is not None:
         return done
-    provider_account, recipient_account = _accounts_of(provider, recipient)
-    fund = fund_account(AccountKind.SOLIDARITY) if recipient.stage is Stage.EMERGING else None
-    # Lock everything this settlement may touch at once, in id order: no deadlock.
-    locked = _lock([provider_account.id, recipient_account.id, *([fund.id] if fund else [])])
-    if (done := _by_key(idempotency_key)) is not None:  # settled while we waited
-        return done
+    owners = {account.organisation_id: account for account in locked.values()}
+    provider_account, recipient_account = owners[provider.id], owners[recipient.id]
+    fund = owners.get(None)
     legs = [(provider_account, minutes)]
     fund_share = 0
     if fund is not None:
