@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432
 export FLASK_APP := wsgi.py
 
-.PHONY: run test lint translations messages install install-dev chromium test-sqlite test-postgresql clean
+.PHONY: run test lint translations messages install install-dev chromium test-sqlite test-postgresql bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,14 @@ test-postgresql: install-dev translations node_modules/.package-lock.json
 	$(BIN)/python tests/pg_database.py create "$(PG_URL)" $$db || exit 1; \
 	DATABASE_URL="$(PG_URL)/$$db" $(PYTEST); status=$$?; \
 	$(BIN)/python tests/pg_database.py drop "$(PG_URL)" $$db; exit $$status
+
+# Not part of `make test`: generates the city (SQLite) and federation (PostgreSQL, a
+# throw-away database) data sets, serves them with gunicorn on loopback, loads them with wrk,
+# prints a table and writes bench/results.json. About ten minutes on two cores.
+# BENCH_ARGS="--scales city --seconds 5" for a quicker run.
+bench: install translations
+	@command -v wrk >/dev/null || apt-get install -y -q wrk || (apt-get update -q && apt-get install -y -q wrk)
+	PG_URL="$(PG_URL)" $(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance node_modules .pytest_cache .ruff_cache

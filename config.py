@@ -140,6 +140,8 @@ class Config:
     # How many reverse proxies (nginx, a load balancer) stand in front of the app: their
     # X-Forwarded-For/-Proto headers are then trusted, so throttling sees real addresses.
     PROXY_COUNT = _int("PROXY_COUNT", 0)
+    # Benchmarks only: serves /bench/hello, the one-line ceiling `make bench` compares with.
+    BENCH = _bool("BENCH", False)
 
 
 class DevelopmentConfig(Config):

@@ -73,6 +73,10 @@ def create_app(config_class=None, **overrides) -> Flask:
     app.jinja_env.globals.update(**labels.template_globals(), **market_labels.template_globals(), policy=policy,
                                  vocab=vocab)
 
+    if app.config["BENCH"]:
+        # The same app and server doing nothing: the ceiling `make bench` compares pages with.
+        app.add_url_rule("/bench/hello", "bench_hello", lambda: "hello")
+
     from sem.cli import register
 
     register(app)

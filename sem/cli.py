@@ -3,6 +3,7 @@
 import functools
 
 import click
+import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
@@ -24,11 +25,34 @@ def with_base_url(command):
 
 
 @sem_cli.command("demo")
+@click.option("--scale", type=click.Choice(["city", "federation", "small"]), default=None,
+              help="Also generate a large network for benchmarks: city (500 organisations, 2,000 open offers "
+                   "and needs, 100,000 ledger entries), federation (5,000 / 20,000 / 2,000,000), small (50 / 200 / "
+                   "2,000). Once per database.")
 @with_base_url
-def demo_command():
-    """Load the demo network (idempotent)."""
+def demo_command(scale):
+    """Load the demo network (idempotent), and optionally a generated one of a given scale."""
     from sem.demo import load_demo
 
+    if scale:
+        import time
+
+        from sem.demo_scale import SCALES, load_scale
+
+        started = time.perf_counter()
+        click.echo(f"Generating the {scale} data set ...")
+        try:
+            counts = load_scale(SCALES[scale], echo=click.echo)
+        except ValueError as error:
+            raise click.ClickException(str(error)) from None
+        db.session.commit()
+        # Fresh statistics, or the planner takes the bulk-loaded tables for empty ones.
+        db.session.execute(sa.text("ANALYZE"))
+        db.session.commit()
+        click.echo("Generated {organisations} organisation(s), {offers} offer(s), {needs} need(s), "
+                   "{transactions} transaction(s) with {entries} entries".format(**counts)
+                   + f" in {time.perf_counter() - started:.1f} s.")
+        return
     counts = load_demo()
     db.session.commit()
     click.echo("Demo network: added {organisations} organisation(s), {people} person(s), {terms} term(s), "

@@ -5,7 +5,7 @@ import unicodedata
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from sem.catalogue.models import Competence, Domain, Term, TermKind
 from sem.core.errors import Conflict, DomainError
@@ -24,6 +24,19 @@ def terms(kind: TermKind, *, include_retired: bool = False) -> list[Term]:
     rows = list(db.session.scalars(query))
     locale = current_locale()
     return sorted(rows, key=lambda t: _sort_key(getattr(t, f"label_{locale}", t.label_fr)))
+
+
+def terms_by_kind(*, include_retired: bool = False) -> dict[TermKind, list[Term]]:
+    """`terms` of every kind, in one query."""
+    query = sa.select(Term)
+    if not include_retired:
+        query = query.where(Term.retired.is_(False))
+    by_kind: dict[TermKind, list[Term]] = {kind: [] for kind in TermKind}
+    for term in db.session.scalars(query):
+        by_kind[term.kind].append(term)
+    locale = current_locale()
+    return {kind: sorted(rows, key=lambda t: _sort_key(getattr(t, f"label_{locale}", t.label_fr)))
+            for kind, rows in by_kind.items()}
 
 
 def _sort_key(text: str) -> str:
@@ -192,7 +205,7 @@ def competence_choices(include_ids=()) -> list[tuple[str, list[tuple[int, str]]]
     Retired competences, and those of retired domains, are left out unless their id is in
     `include_ids`: a post keeps its competence selectable even after it was retired."""
     keep = {int(i) for i in include_ids if i is not None}
-    rows = db.session.scalars(sa.select(Competence).options(selectinload(Competence.domain))).all()
+    rows = db.session.scalars(sa.select(Competence).options(joinedload(Competence.domain))).all()
     by_domain: dict[Domain, list[Competence]] = {}
     for competence in rows:
         if is_offered(competence) or competence.id in keep:

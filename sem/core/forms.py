@@ -53,3 +53,18 @@ def commit(action: Callable[[], T], form=None) -> tuple[bool, T | DomainError]:
         show_domain_error(form, error)
         return False, error
     return True, result
+
+
+class LongSelect:
+    """A select widget for thousands of options (every organisation of a federation): the
+    same HTML as WTForms' own, built in one pass instead of one widget call per option."""
+
+    def __call__(self, field, **kwargs):
+        from markupsafe import Markup, escape
+
+        kwargs.setdefault("id", field.id)
+        parts = [f"<select {widgets.html_params(name=field.name, **kwargs)}>"]
+        for value, label, selected, *_ in field.iter_choices():
+            parts.append(f'<option value="{escape(value)}"{" selected" if selected else ""}>{escape(label)}</option>')
+        parts.append("</select>")
+        return Markup("".join(parts))  # noqa: S704 - every value and label is escaped above

@@ -49,7 +49,11 @@ def _load_person(session_id: str):
     from sem.members.models import Person
 
     person_id, _, stamp = session_id.partition(":")
-    person = db.session.get(Person, int(person_id)) if person_id.isdigit() else None
+    from sqlalchemy.orm import joinedload
+
+    # With its organisation: nearly every page shows it (one query, not two).
+    person = (db.session.get(Person, int(person_id), options=[joinedload(Person.organisation)])
+              if person_id.isdigit() else None)
     if person is None or not person.active or person.session_stamp != stamp:
         return None
     return person

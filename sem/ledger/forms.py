@@ -8,7 +8,7 @@ from wtforms import BooleanField, DateField, HiddenField, SelectField, StringFie
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from sem.catalogue import services as catalogue
-from sem.core.forms import REQUIRED, MultiCheckboxField
+from sem.core.forms import REQUIRED, LongSelect, MultiCheckboxField
 from sem.ledger.models import AccountKind, TransactionKind
 from sem.market.forms import HoursField, int_or_none, to_minutes
 from sem.members.labels import STAGE_LABELS
@@ -91,7 +91,8 @@ class LedgerFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    organisation = SelectField(_l("Organisation"), coerce=int_or_none, validate_choice=False, validators=[Optional()])
+    organisation = SelectField(_l("Organisation"), coerce=int_or_none, validate_choice=False, validators=[Optional()],
+                               widget=LongSelect())
     competence = SelectField(_l("Competence"), coerce=int_or_none, validate_choice=False, validators=[Optional()])
     kind = SelectField(_l("Kind"), validators=[Optional()])
     date_from = DateField(_l("From"), validators=[Optional()])

@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from json.encoder import encode_basestring
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -54,6 +55,13 @@ def account_of(org: Organisation) -> Account:
     return _get_or_create(
         sa.select(Account).where(Account.organisation_id == org.id),
         lambda: Account(kind=AccountKind.ORGANISATION, organisation_id=org.id, floor_minutes=effective_floor(org)))
+
+
+def _accounts_of(*orgs: Organisation) -> list[Account]:
+    """The accounts of these organisations, in one query (each created if missing)."""
+    found = {account.organisation_id: account for account in db.session.scalars(
+        sa.select(Account).where(Account.organisation_id.in_([org.id for org in orgs])))}
+    return [found.get(org.id) or account_of(org) for org in orgs]
 
 
 def fund_account(kind: AccountKind) -> Account:
@@ -121,14 +129,19 @@ def set_floor(*, floor_minutes: int, reason: str, actor: Person, stage: Stage | 
 
 def _lock(account_ids: list[int]) -> dict[int, Account]:
     """Lock the accounts, in id order, and return them with their current values."""
-    ids = sorted(set(account_ids))
+    return _lock_where(Account.id.in_(sorted(set(account_ids))))
+
+
+def _lock_where(condition) -> dict[int, Account]:
+    """Lock the accounts that meet `condition`, in id order (so two settlements never
+    deadlock), and return them by id with their current values."""
     if db.engine.dialect.name == "sqlite":
-        # Take SQLite's write lock now: from here on the values read are the latest.
-        db.session.execute(sa.update(Account).where(Account.id.in_(ids))
-                           .values(entry_count=Account.entry_count).execution_options(synchronize_session=False))
-        query = sa.select(Account).where(Account.id.in_(ids)).order_by(Account.id)
+        # Take SQLite's write lock now, and read the rows in the same statement: from here on
+        # the values are the latest.
+        query = (sa.update(Account).where(condition).values(entry_count=Account.entry_count)
+                 .returning(Account).execution_options(synchronize_session=False))
     else:
-        query = sa.select(Account).where(Account.id.in_(ids)).order_by(Account.id).with_for_update()
+        query = sa.select(Account).where(condition).order_by(Account.id).with_for_update()
     accounts = db.session.scalars(query.execution_options(populate_existing=True)).all()
     return {account.id: account for account in accounts}
 
@@ -157,21 +170,38 @@ def _by_key(key: str) -> LedgerTransaction | None:
     return db.session.scalar(sa.select(LedgerTransaction).where(LedgerTransaction.idempotency_key == key))
 
 
-def post_transaction(kind: TransactionKind, legs: list[tuple[Account, int]], *, author: Person | None = None,
-                     provider: Organisation | None = None, recipient: Organisation | None = None,
-                     competence_id: int | None = None, memo: str = "", reason: str = "",
-                     idempotency_key: str | None = None, reverses: LedgerTransaction | None = None,
-                     occurred_on: datetime | None = None, now: datetime | None = None) -> LedgerTransaction:
+def _check_legs(legs: list[tuple[Account, int]]) -> None:
     amounts = [amount for _, amount in legs]
     if len(legs) < 2 or sum(amounts) != 0 or any(not isinstance(a, int) or a == 0 for a in amounts):
         raise ValueError(f"a transaction needs two or more non-zero integer legs summing to zero: {amounts}")
     if len({account.id for account, _ in legs}) != len(legs):
         raise ValueError("one leg per account")
+
+
+def post_transaction(kind: TransactionKind, legs: list[tuple[Account, int]], *, author: Person | None = None,
+                     provider: Organisation | None = None, recipient: Organisation | None = None,
+                     competence_id: int | None = None, memo: str = "", reason: str = "",
+                     idempotency_key: str | None = None, reverses: LedgerTransaction | None = None,
+                     occurred_on: datetime | None = None, now: datetime | None = None) -> LedgerTransaction:
+    _check_legs(legs)
     if idempotency_key and (done := _by_key(idempotency_key)) is not None:
         return done
     accounts = _lock([account.id for account, _ in legs])
     if idempotency_key and (done := _by_key(idempotency_key)) is not None:  # settled while we waited
         return done
+    return _append(kind, legs, accounts, author=author, provider=provider, recipient=recipient,
+                   competence_id=competence_id, memo=memo, reason=reason, idempotency_key=idempotency_key,
+                   reverses=reverses, occurred_on=occurred_on, now=now)
+
+
+def _append(kind: TransactionKind, legs: list[tuple[Account, int]], accounts: dict[int, Account], *,
+            author: Person | None, provider: Organisation | None, recipient: Organisation | None,
+            competence_id: int | None, memo: str, reason: str, idempotency_key: str | None,
+            reverses: LedgerTransaction | None, occurred_on: datetime | None,
+            now: datetime | None) -> LedgerTransaction:
+    """Write a transaction whose accounts are locked (`accounts`, from `_lock`) and whose key
+    was checked under the lock: refuse a leg below its floor, then append."""
+    amounts = [amount for _, amount in legs]
     for account, amount in legs:
         current = accounts[account.id]
         floor = current.floor_minutes
@@ -189,14 +219,18 @@ def post_transaction(kind: TransactionKind, legs: list[tuple[Account, int]], *, 
     db.session.add(tx)
     db.session.flush()
     fields = transaction_fields(tx)
+    rows = []
     for account, amount in sorted(legs, key=lambda leg: leg[0].id):
         current = accounts[account.id]
-        entry = Entry(transaction_id=tx.id, account_id=current.id, amount_minutes=amount,
-                      balance_after=current.balance_minutes + amount, seq=current.entry_count + 1,
-                      prev_hash=current.last_hash)
-        entry.hash = entry_hash(entry.prev_hash, entry_fields(entry), fields)
-        db.session.add(entry)
-        current.balance_minutes, current.entry_count, current.last_hash = entry.balance_after, entry.seq, entry.hash
+        row = {"transaction_id": tx.id, "account_id": current.id, "amount_minutes": amount,
+               "balance_after": current.balance_minutes + amount, "seq": current.entry_count + 1,
+               "prev_hash": current.last_hash}
+        row["hash"] = entry_hash(row["prev_hash"], {"account_id": current.id, "amount": amount,
+                                                    "balance_after": row["balance_after"], "seq": row["seq"]}, fields)
+        rows.append(row)
+        current.balance_minutes, current.entry_count, current.last_hash = row["balance_after"], row["seq"], row["hash"]
+    # The entries in one statement (no ids to read back); `tx.entries` loads them when asked.
+    db.session.execute(sa.insert(Entry), rows)
     db.session.flush()
     return tx
 
@@ -248,12 +282,24 @@ def settle_exchange(*, provider: Organisation, recipient: Organisation, minutes:
     """Confirmed hours: the provider earns them; the recipient pays them, except what its
     yearly solidarity allowance (emerging members) lets the fund pay. Exactly once per key."""
     _check_minutes(minutes)
+    # Lock everything this settlement may touch at once, in id order (no deadlock), found by
+    # owner in the same statement; only a first settlement creates accounts first.
+    wanted = Account.organisation_id.in_([provider.id, recipient.id])
+    emerging = recipient.stage is Stage.EMERGING
+    if emerging:
+        wanted = sa.or_(wanted, sa.and_(Account.kind == AccountKind.SOLIDARITY, Account.organisation_id.is_(None)))
+    locked = _lock_where(wanted)
+    if len(locked) < 2 + emerging:
+        _accounts_of(provider, recipient)
+        if emerging:
+            fund_account(AccountKind.SOLIDARITY)
+        locked = _lock_where(wanted)
+    # Checked under the lock: a second confirmation, even one that waited for the first, finds it.
     if (done := _by_key(idempotency_key)) is not None:
         return done
-    provider_account, recipient_account = account_of(provider), account_of(recipient)
-    fund = fund_account(AccountKind.SOLIDARITY) if recipient.stage is Stage.EMERGING else None
-    # Lock everything this settlement may touch at once, in id order: no deadlock.
-    locked = _lock([provider_account.id, recipient_account.id, *([fund.id] if fund else [])])
+    owners = {account.organisation_id: account for account in locked.values()}
+    provider_account, recipient_account = owners[provider.id], owners[recipient.id]
+    fund = owners.get(None)
     legs = [(provider_account, minutes)]
     fund_share = 0
     if fund is not None:
@@ -262,9 +308,11 @@ def settle_exchange(*, provider: Organisation, recipient: Organisation, minutes:
             legs.append((fund, -fund_share))
     if minutes - fund_share:
         legs.append((recipient_account, -(minutes - fund_share)))
-    return post_transaction(TransactionKind.EXCHANGE, legs, author=author, provider=provider, recipient=recipient,
-                            competence_id=competence_id, memo=memo, idempotency_key=idempotency_key,
-                            occurred_on=occurred_on, now=now)
+    _check_legs(legs)
+    # The accounts are locked and the key checked under the lock: append directly.
+    return _append(TransactionKind.EXCHANGE, legs, locked, author=author, provider=provider, recipient=recipient,
+                   competence_id=competence_id, memo=memo, reason="", idempotency_key=idempotency_key,
+                   reverses=None, occurred_on=occurred_on, now=now)
 
 
 def donate(org: Organisation, minutes: int, *, actor: Person, memo: str = "") -> LedgerTransaction:
@@ -336,45 +384,103 @@ class Verification:
         return min(ids) if ids else None
 
 
+_TX_NAMES = ("id", "kind", "created_at", "occurred_on", "author_id", "provider_id", "recipient_id", "competence_id",
+             "minutes", "memo", "reason", "idempotency_key", "reverses_id")
+
+
+_RAW = ("kind", "created_at", "occurred_on")
+
+
+def _tx_columns():
+    # The enum and timestamps come raw (their types would convert them on every entry row);
+    # `_tx_json` converts them once per transaction, as the column types would.
+    return [sa.type_coerce(getattr(LedgerTransaction, name), sa.types.NullType()).label(name) if name in _RAW
+            else getattr(LedgerTransaction, name) for name in _TX_NAMES]
+
+
+def _utc_iso(value) -> str:
+    """A raw timestamp as `UTCDateTime` reads it back (aware, UTC), in ISO format."""
+    if isinstance(value, str):  # SQLite: naive UTC text
+        value = datetime.fromisoformat(value)
+    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return value.isoformat()
+
+
+def _tx_json(row) -> str:
+    """The transaction part of `entry_hash`'s payload, serialised exactly as it serialises it."""
+    tx = dict(zip(_TX_NAMES, row[:len(_TX_NAMES)], strict=True))
+    tx["created_at"], tx["occurred_on"] = _utc_iso(tx["created_at"]), _utc_iso(tx["occurred_on"])
+    return json.dumps(tx, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def _hash_of(prev_hash: str, account_id: int, amount: int, balance_after: int, seq: int, tx_json: str) -> str:
+    """`entry_hash` for integer entry fields and a serialised transaction: the same bytes,
+    built without serialising the transaction once per entry."""
+    entry = f'{{"account_id":{account_id},"amount":{amount},"balance_after":{balance_after},"seq":{seq}}}'
+    payload = "[" + encode_basestring(prev_hash) + "," + entry + "," + tx_json + "]"
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
 def verify() -> Verification:
     """Recompute every balance and every hash link from the entries, and check that every
-    transaction sums to zero. Reads only; streams the ledger in account order."""
+    transaction sums to zero and has entries. Reads only.
+
+    One pass streams the ledger in transaction order (each transaction serialised once).
+    Within an account, entries are appended in transaction order (`post_transaction` takes the
+    account's lock before its transaction gets an id), so each account's chain is checked on
+    the way; an account whose sequence numbers do not follow that order is checked again on
+    its own, in sequence order, so an unusual order is never mistaken for a broken chain."""
     report = Verification()
-    tx_columns = [LedgerTransaction.id, LedgerTransaction.kind, LedgerTransaction.created_at,
-                  LedgerTransaction.occurred_on, LedgerTransaction.author_id, LedgerTransaction.provider_id,
-                  LedgerTransaction.recipient_id, LedgerTransaction.competence_id, LedgerTransaction.minutes,
-                  LedgerTransaction.memo, LedgerTransaction.reason, LedgerTransaction.idempotency_key,
-                  LedgerTransaction.reverses_id]
-    names = ["id", "kind", "created_at", "occurred_on", "author_id", "provider_id", "recipient_id",
-             "competence_id", "minutes", "memo", "reason", "idempotency_key", "reverses_id"]
     accounts = {row.id: row for row in db.session.execute(
         sa.select(Account.id, Account.balance_minutes, Account.entry_count, Account.last_hash))}
     report.accounts = len(accounts)
     seen: dict[int, tuple[int, int, str]] = {}
-    query = (sa.select(Entry.account_id, Entry.seq, Entry.amount_minutes, Entry.balance_after, Entry.prev_hash,
-                       Entry.hash, *tx_columns)
-             .join(LedgerTransaction, Entry.transaction_id == LedgerTransaction.id)
-             .order_by(Entry.account_id, Entry.seq))
-    for row in db.session.execute(query.execution_options(yield_per=20_000)):
+    account_problems: dict[int, list[tuple[int | None, str]]] = {}
+    reordered: set[int] = set()
+    query = (sa.select(*_tx_columns(), Entry.account_id, Entry.seq, Entry.amount_minutes, Entry.balance_after,
+                       Entry.prev_hash, Entry.hash)
+             .select_from(LedgerTransaction)
+             .outerjoin(Entry, Entry.transaction_id == LedgerTransaction.id)
+             .order_by(LedgerTransaction.id, Entry.id))
+    current, tx_json, total = None, "", 0
+    n = len(_TX_NAMES)
+    for row in db.session.connection().execute(query.execution_options(yield_per=20_000)):
+        tx_id = row[0]
+        if tx_id != current:
+            if current is not None and total:
+                report.problems.append((current, f"transaction {current} sums to {total}, not zero"))
+            current, total = tx_id, 0
+            report.transactions += 1
+            tx_json = _tx_json(row)
+        account_id, seq, amount, balance_after, prev_hash, digest = row[n:]
+        if account_id is None:
+            report.problems.append((tx_id, f"transaction {tx_id} has no entries"))
+            continue
         report.entries += 1
-        balance, seq, last = seen.get(row.account_id, (0, 0, ""))
-        tx = dict(zip(names, row[6:], strict=True))
-        tx_id = tx["id"]
-        tx["kind"] = tx["kind"].value
-        tx["created_at"], tx["occurred_on"] = tx["created_at"].isoformat(), tx["occurred_on"].isoformat()
-        if row.seq != seq + 1:
-            report.problems.append((tx_id, f"account {row.account_id}: entry {row.seq} follows {seq}"))
-        if row.prev_hash != last:
-            report.problems.append((tx_id, f"account {row.account_id}: entry {row.seq} breaks the hash chain"))
-        balance += row.amount_minutes
-        if row.balance_after != balance:
-            report.problems.append((tx_id, f"account {row.account_id}: entry {row.seq} says balance "
-                                            f"{row.balance_after}, the entries give {balance}"))
-        fields = {"account_id": row.account_id, "amount": row.amount_minutes, "balance_after": row.balance_after,
-                  "seq": row.seq}
-        if entry_hash(row.prev_hash, fields, tx) != row.hash:
-            report.problems.append((tx_id, f"account {row.account_id}: entry {row.seq} does not match its hash"))
-        seen[row.account_id] = (balance, row.seq, row.hash)
+        total += amount
+        if account_id in reordered:
+            continue
+        balance, last_seq, last = seen.get(account_id, (0, 0, ""))
+        if seq != last_seq + 1:
+            reordered.add(account_id)  # checked again below, in sequence order
+            account_problems.pop(account_id, None)
+            continue
+        problems = account_problems.setdefault(account_id, [])
+        if prev_hash != last:
+            problems.append((tx_id, f"account {account_id}: entry {seq} breaks the hash chain"))
+        balance += amount
+        if balance_after != balance:
+            problems.append((tx_id, f"account {account_id}: entry {seq} says balance {balance_after}, "
+                                    f"the entries give {balance}"))
+        if _hash_of(prev_hash, account_id, amount, balance_after, seq, tx_json) != digest:
+            problems.append((tx_id, f"account {account_id}: entry {seq} does not match its hash"))
+        seen[account_id] = (balance, seq, digest)
+    if current is not None and total:
+        report.problems.append((current, f"transaction {current} sums to {total}, not zero"))
+    for account_id in sorted(reordered):
+        seen[account_id], account_problems[account_id] = _verify_account(account_id)
+    for account_id in sorted(account_problems):
+        report.problems.extend(account_problems[account_id])
     for account_id, account in accounts.items():
         balance, count, last = seen.get(account_id, (0, 0, ""))
         if (account.balance_minutes, account.entry_count, account.last_hash) != (balance, count, last):
@@ -382,14 +488,30 @@ def verify() -> Verification:
                 sa.select(sa.func.max(Entry.transaction_id)).where(Entry.account_id == account_id))
             report.problems.append((first, f"account {account_id}: cached balance {account.balance_minutes}, "
                                            f"the entries give {balance}"))
-    unbalanced = db.session.execute(
-        sa.select(Entry.transaction_id, sa.func.sum(Entry.amount_minutes)).group_by(Entry.transaction_id)
-        .having(sa.func.sum(Entry.amount_minutes) != 0)).all()
-    for tx_id, total in unbalanced:
-        report.problems.append((tx_id, f"transaction {tx_id} sums to {total}, not zero"))
-    report.transactions = db.session.scalar(sa.select(sa.func.count()).select_from(LedgerTransaction))
-    orphans = db.session.scalars(sa.select(LedgerTransaction.id).where(
-        ~sa.exists().where(Entry.transaction_id == LedgerTransaction.id))).all()
-    for tx_id in orphans:
-        report.problems.append((tx_id, f"transaction {tx_id} has no entries"))
     return report
+
+
+def _verify_account(account_id: int) -> tuple[tuple[int, int, str], list[tuple[int | None, str]]]:
+    """One account's chain, in sequence order: its final (balance, seq, hash) and its problems."""
+    problems: list[tuple[int | None, str]] = []
+    balance, seq, last = 0, 0, ""
+    query = (sa.select(*_tx_columns(), Entry.seq, Entry.amount_minutes, Entry.balance_after, Entry.prev_hash,
+                       Entry.hash)
+             .join(LedgerTransaction, Entry.transaction_id == LedgerTransaction.id)
+             .where(Entry.account_id == account_id).order_by(Entry.seq))
+    n = len(_TX_NAMES)
+    for row in db.session.connection().execute(query):
+        tx_id = row[0]
+        entry_seq, amount, balance_after, prev_hash, digest = row[n:]
+        if entry_seq != seq + 1:
+            problems.append((tx_id, f"account {account_id}: entry {entry_seq} follows {seq}"))
+        if prev_hash != last:
+            problems.append((tx_id, f"account {account_id}: entry {entry_seq} breaks the hash chain"))
+        balance += amount
+        if balance_after != balance:
+            problems.append((tx_id, f"account {account_id}: entry {entry_seq} says balance {balance_after}, "
+                                    f"the entries give {balance}"))
+        if _hash_of(prev_hash, account_id, amount, balance_after, entry_seq, _tx_json(row)) != digest:
+            problems.append((tx_id, f"account {account_id}: entry {entry_seq} does not match its hash"))
+        seq, last = entry_seq, digest
+    return (balance, seq, last), problems

@@ -1,7 +1,7 @@
 """Read-only lists of posts for pages: an organisation's own, and those that fit it."""
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from sem.catalogue.models import Competence, Domain
 from sem.extensions import db
@@ -12,7 +12,8 @@ LIVE = (PostStatus.OPEN, PostStatus.PAUSED)
 
 
 def _load(model):
-    return (selectinload(model.competence).selectinload(Competence.domain), selectinload(model.organisation))
+    # Many-to-one: joined into the same query, whatever the number of rows.
+    return (joinedload(model.competence).joinedload(Competence.domain), joinedload(model.organisation))
 
 
 def posts_of(org: Organisation, model, *, include_hidden: bool) -> list:

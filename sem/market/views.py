@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from sem.catalogue import services as catalogue
-from sem.catalogue.models import TermKind
 from sem.core.forms import commit
 from sem.extensions import db
 from sem.market import directory, queries
@@ -47,7 +46,7 @@ def directory_page():
     return render_template(
         "market/directory.html", filters=filters, kind=kind, page=page, counts=counts,
         competences=catalogue.competence_choices(), domains=queries.domains(),
-        terms={k: catalogue.terms(k) for k in TermKind},
+        terms=catalogue.terms_by_kind(),
     )
 
 

@@ -293,15 +293,13 @@ def current_charter() -> CharterVersion | None:
 
 
 def has_accepted_current_charter(org: Organisation) -> bool:
-    charter = current_charter()
-    if charter is None:
-        return True
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(CharterAcceptance).where(
-            CharterAcceptance.organisation_id == org.id,
-            CharterAcceptance.charter_version_id == charter.id,
-        )
-    ) > 0
+    """True when there is no charter yet or the organisation accepted the latest (one query:
+    the banner of every page asks)."""
+    latest = sa.select(CharterVersion.id).order_by(CharterVersion.version.desc()).limit(1).scalar_subquery()
+    charter_id, accepted = db.session.execute(sa.select(
+        latest, sa.exists().where(CharterAcceptance.organisation_id == org.id,
+                                  CharterAcceptance.charter_version_id == latest))).one()
+    return charter_id is None or bool(accepted)
 
 
 def publish_charter(text_fr: str, text_nl: str, *, actor: Person | None) -> CharterVersion:
