@@ -15,3 +15,4 @@ from sem.members.models import (  # noqa: F401
     OrganisationLanguage,
     Person,
 )
+from sem.reports.models import MonthlyHours  # noqa: F401

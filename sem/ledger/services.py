@@ -198,6 +198,11 @@ def post_transaction(kind: TransactionKind, legs: list[tuple[Account, int]], *, 
         db.session.add(entry)
         current.balance_minutes, current.entry_count, current.last_hash = entry.balance_after, entry.seq, entry.hash
     db.session.flush()
+    # The reports' monthly figures follow the ledger in the same database transaction.
+    from sem.reports import aggregate
+
+    aggregate.record(tx, sum(amount for account, amount in legs
+                             if accounts[account.id].kind is AccountKind.SOLIDARITY))
     return tx
 
 
