@@ -1,0 +1,508 @@
+"""Impact figures, read-only. Hours come from the monthly table (`report_monthly_hours`),
+kept with the ledger; needs, proposals and offers from the market and exchanges tables.
+
+Every figure is computed for a `ReportFilters`: a period of whole months (Europe/Brussels)
+and, optionally, a sector, a target public and a commune. An exchange counts when its
+provider or its recipient matches the organisation filters; member-level figures count the
+members that match them. Stages, sectors and communes are the organisations' current ones.
+"""
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from sem.catalogue.models import Competence, Domain, Term, TermKind
+from sem.core.db import utcnow
+from sem.exchanges.models import Exchange, Proposal
+from sem.extensions import db
+from sem.ledger.models import Account, AccountKind, LedgerTransaction, TransactionKind
+from sem.market.models import Need, Offer, PostStatus
+from sem.members.models import Organisation, OrgStatus, Stage, organisation_term
+from sem.reports.aggregate import month_of
+from sem.reports.models import MonthlyHours
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+EXCHANGE = TransactionKind.EXCHANGE.value
+INACTIVE_DAYS = 91  # "inactive for three months"
+LIST_LIMIT = 100  # member lists on the page; the exports hold them all
+# Balance spread: the upper bounds (in minutes) of each bucket; the last one is open.
+BALANCE_BUCKETS = (-1200, -600, -300, -1, 0, 300, 600, 1200, 3000)
+
+
+# --- filters --------------------------------------------------------------------------------
+
+
+def add_months(month: date, n: int) -> date:
+    index = month.year * 12 + month.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass
+class ReportFilters:
+    month_from: date  # first day of the first month
+    month_to: date  # first day of the last month (included)
+    sector_id: int | None = None
+    public_id: int | None = None
+    commune: str | None = None
+
+    @classmethod
+    def default(cls, *, months: int = 12, now: datetime | None = None, **kwargs) -> "ReportFilters":
+        """The last `months` months, this one included."""
+        this_month = month_of(now or utcnow())
+        return cls(month_from=add_months(this_month, -(months - 1)), month_to=this_month, **kwargs)
+
+    @property
+    def months(self) -> list[date]:
+        months, month = [], self.month_from
+        while month <= self.month_to:
+            months.append(month)
+            month = add_months(month, 1)
+        return months
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.month_from, datetime.min.time(), tzinfo=BRUSSELS)
+
+    @property
+    def end(self) -> datetime:
+        """The first instant after the period."""
+        return datetime.combine(add_months(self.month_to, 1), datetime.min.time(), tzinfo=BRUSSELS)
+
+    @property
+    def filters_organisations(self) -> bool:
+        return bool(self.sector_id or self.public_id or self.commune)
+
+    def args(self) -> dict:
+        """The filters as URL query arguments (for links and exports)."""
+        values = {"from": self.month_from.strftime("%Y-%m"), "to": self.month_to.strftime("%Y-%m"),
+                  "sector": self.sector_id, "public": self.public_id, "commune": self.commune}
+        return {key: value for key, value in values.items() if value}
+
+    def organisation_ids(self):
+        """A subquery of the organisations that match the sector, public and commune filters."""
+        query = sa.select(Organisation.id)
+        if self.commune:
+            query = query.where(Organisation.commune == self.commune)
+        for term_id in (self.sector_id, self.public_id):
+            if term_id:
+                query = query.where(sa.exists().where(organisation_term.c.organisation_id == Organisation.id,
+                                                      organisation_term.c.term_id == term_id))
+        return query
+
+
+# --- organisations ----------------------------------------------------------------------------
+
+
+@dataclass
+class OrgInfo:
+    id: int
+    name: str
+    stage: Stage
+    status: OrgStatus
+    commune: str
+    sectors: list[int] = field(default_factory=list)
+    publics: list[int] = field(default_factory=list)
+
+
+def organisations() -> dict[int, OrgInfo]:
+    """Every organisation with its stage, commune, sectors and publics (a few columns each)."""
+    infos = {row.id: OrgInfo(row.id, row.name, row.stage, row.status, row.commune) for row in db.session.execute(
+        sa.select(Organisation.id, Organisation.name, Organisation.stage, Organisation.status, Organisation.commune))}
+    for org_id, term_id, kind in db.session.execute(
+            sa.select(organisation_term.c.organisation_id, organisation_term.c.term_id, Term.kind)
+            .join(Term, Term.id == organisation_term.c.term_id)
+            .where(Term.kind.in_([TermKind.SECTOR, TermKind.PUBLIC]))
+            .order_by(organisation_term.c.organisation_id, organisation_term.c.term_id)):
+        info = infos.get(org_id)
+        if info is not None:
+            (info.sectors if kind is TermKind.SECTOR else info.publics).append(term_id)
+    return infos
+
+
+def matches(info: OrgInfo, filters: ReportFilters) -> bool:
+    return ((not filters.commune or info.commune == filters.commune)
+            and (not filters.sector_id or filters.sector_id in info.sectors)
+            and (not filters.public_id or filters.public_id in info.publics))
+
+
+def terms(kind: TermKind) -> dict[int, Term]:
+    return {term.id: term for term in db.session.scalars(
+        sa.select(Term).where(Term.kind == kind).order_by(Term.label_fr, Term.id))}
+
+
+def communes() -> list[str]:
+    return list(db.session.scalars(sa.select(Organisation.commune).where(Organisation.status == OrgStatus.APPROVED)
+                                   .distinct().order_by(Organisation.commune)))
+
+
+# --- hours from the monthly table -------------------------------------------------------------
+
+
+def _hours_query(filters: ReportFilters, *columns, kind: str = EXCHANGE):
+    mh = MonthlyHours
+    query = sa.select(*columns).where(mh.kind == kind, mh.month >= filters.month_from, mh.month <= filters.month_to)
+    if filters.filters_organisations:
+        ids = filters.organisation_ids()
+        query = query.where(sa.or_(mh.provider_id.in_(ids), mh.recipient_id.in_(ids)))
+    return query
+
+
+@dataclass
+class MonthRow:
+    month: date
+    minutes: int = 0
+    exchanges: int = 0
+    fund_minutes: int = 0
+
+
+def by_month(filters: ReportFilters) -> list[MonthRow]:
+    """Hours exchanged, exchanges and the fund's share, for every month of the period."""
+    mh = MonthlyHours
+    rows = {row.month: MonthRow(row.month, int(row.minutes), int(row.exchanges), int(row.fund))
+            for row in db.session.execute(_hours_query(
+                filters, mh.month, sa.func.sum(mh.minutes).label("minutes"),
+                sa.func.sum(mh.count).label("exchanges"), sa.func.sum(mh.fund_minutes).label("fund"))
+                .group_by(mh.month))}
+    return [rows.get(month, MonthRow(month)) for month in filters.months]
+
+
+@dataclass
+class PairRow:
+    provider_id: int
+    recipient_id: int
+    minutes: int
+    exchanges: int
+
+
+def by_pair(filters: ReportFilters, organisation_id: int | None = None) -> list[PairRow]:
+    """Hours and exchanges from each provider to each recipient over the period (pairs whose
+    exchanges were all corrected away are left out)."""
+    mh = MonthlyHours
+    query = _hours_query(filters, mh.provider_id, mh.recipient_id, sa.func.sum(mh.minutes), sa.func.sum(mh.count))
+    if organisation_id is not None:
+        query = query.where(sa.or_(mh.provider_id == organisation_id, mh.recipient_id == organisation_id))
+    query = query.group_by(mh.provider_id, mh.recipient_id).having(sa.func.sum(mh.count) > 0)
+    return [PairRow(p, r, int(m), int(c)) for p, r, m, c in db.session.execute(query)]
+
+
+@dataclass
+class CompetenceRow:
+    competence_id: int
+    label: str
+    domain: str
+    minutes: int
+    exchanges: int
+
+
+def _competence_labels(ids) -> dict[int, tuple[str, str]]:
+    ids = [i for i in ids if i]
+    if not ids:
+        return {}
+    rows = db.session.execute(sa.select(Competence, Domain).join(Domain, Competence.domain_id == Domain.id)
+                              .where(Competence.id.in_(ids)))
+    return {competence.id: (competence.label, domain.label) for competence, domain in rows}
+
+
+def by_competence(filters: ReportFilters) -> list[CompetenceRow]:
+    mh = MonthlyHours
+    rows = db.session.execute(_hours_query(filters, mh.competence_id, sa.func.sum(mh.minutes), sa.func.sum(mh.count))
+                              .group_by(mh.competence_id).having(sa.func.sum(mh.count) > 0)).all()
+    labels = _competence_labels([row[0] for row in rows])
+    result = [CompetenceRow(cid, *labels.get(cid, (str(_l("No competence")), "")), int(m), int(c))
+              for cid, m, c in rows]
+    return sorted(result, key=lambda r: (-r.minutes, r.label))
+
+
+# --- the dashboard ------------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    minutes: int = 0
+    exchanges: int = 0
+    partnerships: int = 0
+    emerging_minutes: int = 0  # hours received by emerging members
+    cross_sector_minutes: int = 0  # between organisations that share no sector
+    fund_minutes: int = 0
+    givers_and_receivers: int = 0
+    active_members: int = 0
+    members: int = 0
+
+    @property
+    def cross_sector_share(self) -> float | None:
+        return self.cross_sector_minutes / self.minutes if self.minutes else None
+
+    @property
+    def emerging_share(self) -> float | None:
+        return self.emerging_minutes / self.minutes if self.minutes else None
+
+
+@dataclass
+class Summary:
+    """What the pair-level hours tell: partnerships, stages, sectors, communes, reciprocity."""
+
+    figures: Figures
+    stages: dict[tuple[Stage, Stage], list[int]]  # (provider stage, recipient stage) → [minutes, exchanges]
+    sectors: dict[int, list[int]]  # sector id → [minutes given, minutes received]
+    communes: dict[str, list[int]]  # commune → [active members, minutes given, minutes received]
+    reciprocity: dict[str, int]  # "both", "gives", "receives", "neither" → members
+
+
+def summarise(pairs: list[PairRow], infos: dict[int, OrgInfo], filters: ReportFilters,
+              months: list[MonthRow]) -> Summary:
+    figures = Figures(minutes=sum(m.minutes for m in months), exchanges=sum(m.exchanges for m in months),
+                      fund_minutes=sum(m.fund_minutes for m in months))
+    stages: dict = defaultdict(lambda: [0, 0])
+    sectors: dict = defaultdict(lambda: [0, 0])
+    communes_: dict = defaultdict(lambda: [0, 0, 0])
+    givers, receivers, partnerships = set(), set(), set()
+    for pair in pairs:
+        provider, recipient = infos.get(pair.provider_id), infos.get(pair.recipient_id)
+        if provider is None or recipient is None:
+            continue
+        partnerships.add((min(provider.id, recipient.id), max(provider.id, recipient.id)))
+        cell = stages[(provider.stage, recipient.stage)]
+        cell[0] += pair.minutes
+        cell[1] += pair.exchanges
+        if recipient.stage is Stage.EMERGING:
+            figures.emerging_minutes += pair.minutes
+        if not set(provider.sectors) & set(recipient.sectors):
+            figures.cross_sector_minutes += pair.minutes
+        # Sides outside the organisation filters are counted in the exchanges, not as members.
+        if matches(provider, filters):
+            givers.add(provider.id)
+            for sector in provider.sectors:
+                sectors[sector][0] += pair.minutes
+            communes_[provider.commune][1] += pair.minutes
+        if matches(recipient, filters):
+            receivers.add(recipient.id)
+            for sector in recipient.sectors:
+                sectors[sector][1] += pair.minutes
+            communes_[recipient.commune][2] += pair.minutes
+    members = [info for info in infos.values() if info.status is OrgStatus.APPROVED and matches(info, filters)]
+    member_ids = {info.id for info in members}
+    active = (givers | receivers)
+    for org_id in active:
+        communes_[infos[org_id].commune][0] += 1
+    figures.partnerships = len(partnerships)
+    figures.givers_and_receivers = len(givers & receivers)
+    figures.active_members = len(active)
+    figures.members = len(member_ids)
+    reciprocity = {"both": len(givers & receivers), "gives": len(givers - receivers),
+                   "receives": len(receivers - givers), "neither": len(member_ids - givers - receivers)}
+    return Summary(figures, dict(stages), dict(sectors), dict(communes_), reciprocity)
+
+
+def balance_spread(filters: ReportFilters, infos: dict[int, OrgInfo]) -> list[tuple[int | None, int | None, int]]:
+    """Members by current balance: (low bound exclusive, high bound inclusive, members);
+    None for an open end."""
+    balances = [balance for org_id, balance in db.session.execute(
+        sa.select(Account.organisation_id, Account.balance_minutes).where(Account.kind == AccountKind.ORGANISATION))
+        if org_id in infos and infos[org_id].status is OrgStatus.APPROVED and matches(infos[org_id], filters)]
+    # Members that never had an account have a zero balance.
+    members = sum(1 for info in infos.values() if info.status is OrgStatus.APPROVED and matches(info, filters))
+    balances += [0] * (members - len(balances))
+    buckets, low = [], None
+    for high in (*BALANCE_BUCKETS, None):
+        count = sum(1 for b in balances if (low is None or b > low) and (high is None or b <= high))
+        buckets.append((low, high, count))
+        low = high
+    return buckets
+
+
+@dataclass
+class FundRow:
+    month: date
+    donated: int = 0  # members' donations to the fund
+    granted: int = 0  # coordinators' grants to the fund
+    paid: int = 0  # hours the fund paid for emerging members
+
+
+def fund_by_month(filters: ReportFilters, months: list[MonthRow]) -> list[FundRow]:
+    mh = MonthlyHours
+    rows = {m.month: FundRow(m.month, paid=m.fund_minutes) for m in months}
+    donations = _hours_query(filters, mh.month, sa.func.sum(mh.minutes), kind=TransactionKind.DONATION.value)
+    for month, minutes in db.session.execute(donations.group_by(mh.month)):
+        rows[month].donated = int(minutes)
+    grants = (sa.select(mh.month, sa.func.sum(mh.minutes))
+              .where(mh.kind == TransactionKind.GRANT.value, mh.recipient_id == 0,
+                     mh.month >= filters.month_from, mh.month <= filters.month_to).group_by(mh.month))
+    for month, minutes in db.session.execute(grants):
+        rows[month].granted = int(minutes)
+    return [rows[m.month] for m in months]
+
+
+def fund_balance() -> int:
+    return db.session.scalar(sa.select(Account.balance_minutes).where(
+        Account.kind == AccountKind.SOLIDARITY, Account.organisation_id.is_(None))) or 0
+
+
+@dataclass
+class NeedRow:
+    competence_id: int
+    label: str
+    domain: str
+    posted: int = 0
+    met: int = 0  # an exchange started on it
+    proposed: int = 0  # it received at least one proposal
+    days_to_proposal: list[float] = field(default_factory=list)
+
+    @property
+    def unmet(self) -> int:
+        return self.posted - self.met
+
+    @property
+    def median_days(self) -> float | None:
+        return round(statistics.median(self.days_to_proposal), 1) if self.days_to_proposal else None
+
+
+def needs_by_competence(filters: ReportFilters) -> tuple[list[NeedRow], NeedRow]:
+    """Needs posted in the period: met (an exchange started) or not, and the time from the
+    need to its first proposal (Proposal.created_at - Need.created_at), by competence."""
+    first_proposal = (sa.select(sa.func.min(Proposal.created_at)).where(Proposal.need_id == Need.id)
+                      .correlate(Need).scalar_subquery())
+    met = sa.exists().where(Exchange.need_id == Need.id)
+    query = (sa.select(Need.competence_id, Need.created_at, first_proposal, met)
+             .where(Need.created_at >= filters.start.astimezone(UTC), Need.created_at < filters.end.astimezone(UTC)))
+    if filters.filters_organisations:
+        query = query.where(Need.organisation_id.in_(filters.organisation_ids()))
+    rows: dict[int, NeedRow] = {}
+    total = NeedRow(0, str(_l("All competences")), "")
+    results = db.session.execute(query).all()
+    labels = _competence_labels({row[0] for row in results})
+    for competence_id, created, proposed_at, was_met in results:
+        row = rows.get(competence_id)
+        if row is None:
+            row = rows[competence_id] = NeedRow(competence_id, *labels.get(competence_id, ("", "")))
+        for target in (row, total):
+            target.posted += 1
+            target.met += 1 if was_met else 0
+            if proposed_at is not None:
+                if proposed_at.tzinfo is None:  # SQLite gives the subquery's value without its type
+                    proposed_at = proposed_at.replace(tzinfo=UTC)
+                target.proposed += 1
+                target.days_to_proposal.append(max(0.0, (proposed_at - created).total_seconds() / 86400))
+    return sorted(rows.values(), key=lambda r: (-r.unmet, r.label)), total
+
+
+@dataclass
+class MemberRow:
+    id: int
+    name: str
+    stage: Stage
+    commune: str
+
+
+def inactive_members(filters: ReportFilters, infos: dict[int, OrgInfo], *,
+                     now: datetime | None = None) -> list[MemberRow]:
+    """Approved members (matching the filters) with no hours given or received in the last
+    three months (by the ledger's recording time)."""
+    since = (now or utcnow()) - timedelta(days=INACTIVE_DAYS)
+    tx = LedgerTransaction
+    recent = sa.select(tx.provider_id, tx.recipient_id).where(tx.kind == TransactionKind.EXCHANGE,
+                                                              tx.created_at >= since)
+    active = set()
+    for provider_id, recipient_id in db.session.execute(recent):
+        active.update((provider_id, recipient_id))
+    return _member_rows(info for info in infos.values() if info.status is OrgStatus.APPROVED
+                        and matches(info, filters) and info.id not in active)
+
+
+def members_without_offers(filters: ReportFilters, infos: dict[int, OrgInfo]) -> list[MemberRow]:
+    """Approved members (matching the filters) that have no open offer."""
+    offering = set(db.session.scalars(sa.select(Offer.organisation_id).where(Offer.status == PostStatus.OPEN)
+                                      .distinct()))
+    return _member_rows(info for info in infos.values() if info.status is OrgStatus.APPROVED
+                        and matches(info, filters) and info.id not in offering)
+
+
+def _member_rows(infos) -> list[MemberRow]:
+    return sorted((MemberRow(i.id, i.name, i.stage, i.commune) for i in infos), key=lambda r: (r.name.lower(), r.id))
+
+
+# --- one organisation -------------------------------------------------------------------------
+
+
+@dataclass
+class PartnerRow:
+    id: int
+    name: str
+    given: int = 0  # minutes this organisation gave to the partner
+    received: int = 0
+    exchanges: int = 0
+
+
+@dataclass
+class OrgCompetenceRow:
+    competence_id: int
+    label: str
+    domain: str
+    given: int = 0
+    received: int = 0
+
+
+@dataclass
+class OrgMonthRow:
+    month: date
+    given: int = 0
+    received: int = 0
+
+
+@dataclass
+class OrganisationReport:
+    given: int
+    received: int
+    exchanges: int
+    partners: list[PartnerRow]
+    competences: list[OrgCompetenceRow]
+    months: list[OrgMonthRow]
+
+
+def organisation_report(org: Organisation, filters: ReportFilters) -> OrganisationReport:
+    """Hours given and received by one organisation over the period, by partner, competence
+    and month (from the monthly table)."""
+    mh = MonthlyHours
+    rows = db.session.execute(
+        sa.select(mh.month, mh.provider_id, mh.recipient_id, mh.competence_id, mh.minutes, mh.count)
+        .where(mh.kind == EXCHANGE, mh.month >= filters.month_from, mh.month <= filters.month_to,
+               sa.or_(mh.provider_id == org.id, mh.recipient_id == org.id))).all()
+    partners: dict[int, PartnerRow] = {}
+    competences: dict[int, OrgCompetenceRow] = {}
+    months = {month: OrgMonthRow(month) for month in filters.months}
+    given = received = exchanges = 0
+    for month, provider_id, recipient_id, competence_id, minutes, count in rows:
+        gives = provider_id == org.id
+        partner_id = recipient_id if gives else provider_id
+        partner = partners.setdefault(partner_id, PartnerRow(partner_id, ""))
+        competence = competences.setdefault(competence_id, OrgCompetenceRow(competence_id, "", ""))
+        exchanges += count
+        partner.exchanges += count
+        if gives:
+            given += minutes
+            partner.given += minutes
+            competence.given += minutes
+            months[month].given += minutes
+        else:
+            received += minutes
+            partner.received += minutes
+            competence.received += minutes
+            months[month].received += minutes
+    names = dict(db.session.execute(sa.select(Organisation.id, Organisation.name)
+                                    .where(Organisation.id.in_(list(partners)))).tuples().all()) if partners else {}
+    for partner in partners.values():
+        partner.name = names.get(partner.id, "")
+    labels = _competence_labels(list(competences))
+    for competence in competences.values():
+        competence.label, competence.domain = labels.get(competence.competence_id, (str(_l("No competence")), ""))
+    return OrganisationReport(
+        given=given, received=received, exchanges=exchanges,
+        partners=sorted((p for p in partners.values() if p.exchanges > 0 or p.given or p.received),
+                        key=lambda p: (-(p.given + p.received), p.name.lower())),
+        competences=sorted((c for c in competences.values() if c.given or c.received),
+                           key=lambda c: (-(c.given + c.received), c.label)),
+        months=list(months.values()))
