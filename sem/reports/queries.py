@@ -492,8 +492,8 @@ def organisation_report(org: Organisation, filters: ReportFilters) -> Organisati
             partner.received += minutes
             competence.received += minutes
             months[month].received += minutes
-    names = dict(db.session.execute(sa.select(Organisation.id, Organisation.name)
-                                    .where(Organisation.id.in_(list(partners)))).tuples().all()) if partners else {}
+    names = {org_id: name for org_id, name in db.session.execute(
+        sa.select(Organisation.id, Organisation.name).where(Organisation.id.in_(list(partners))))} if partners else {}
     for partner in partners.values():
         partner.name = names.get(partner.id, "")
     labels = _competence_labels(list(competences))
