@@ -44,13 +44,13 @@ def tables() -> list[sa.Table]:
 
 
 def _python_type(column: sa.Column):
-    type_ = column.type
-    if isinstance(type_, sa.types.TypeDecorator):
-        type_ = type_.impl_instance
-    try:
-        return type_.python_type
-    except NotImplementedError:
-        return None
+    """The Python type a column's values have (a TypeDecorator's own, else its storage type's)."""
+    for type_ in (column.type, getattr(column.type, "impl_instance", None)):
+        try:
+            return type_.python_type if type_ is not None else None
+        except NotImplementedError:
+            continue
+    return None
 
 
 def _encoder(column: sa.Column):
