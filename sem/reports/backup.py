@@ -47,9 +47,11 @@ def _python_type(column: sa.Column):
     """The Python type a column's values have (a TypeDecorator's own, else its storage type's)."""
     for type_ in (column.type, getattr(column.type, "impl_instance", None)):
         try:
-            return type_.python_type if type_ is not None else None
+            kind = type_.python_type if type_ is not None else None
         except NotImplementedError:
             continue
+        if kind is not object:  # what a TypeDecorator without its own says
+            return kind
     return None
 
 
