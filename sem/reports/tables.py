@@ -245,8 +245,12 @@ def public_summary() -> PublicSummary:
 # --- the network graph ----------------------------------------------------------------------------
 
 
-def network_graph(filters: ReportFilters) -> tuple[network.Graph, ReportTable, list[tuple[object, str]]]:
-    """The graph of the period's exchanges, its table of edges and the colour legend."""
+MAX_NODES = 500  # the picture stays readable (and its layout quick); the table lists every link
+
+
+def network_graph(filters: ReportFilters) -> tuple[network.Graph, ReportTable, list[tuple[object, str]], int]:
+    """The graph of the period's exchanges (the MAX_NODES most active organisations), the
+    table of every link, the colour legend and how many organisations exchanged in all."""
     infos = queries.organisations()
     sectors = queries.terms(TermKind.SECTOR)
     colour_of = {sid: f"sector-{i % network.PALETTE_SIZE}" for i, sid in enumerate(sectors)}
@@ -263,10 +267,11 @@ def network_graph(filters: ReportFilters) -> tuple[network.Graph, ReportTable, l
         edge[1] += pair.exchanges
         for org_id in key:
             weight[org_id] = weight.get(org_id, 0) + pair.minutes
+    shown = sorted(sorted(weight, key=lambda org_id: (-weight[org_id], org_id))[:MAX_NODES])
     nodes = [network.Node(org_id, infos[org_id].name,
                           colour_of.get(infos[org_id].sectors[0], "sector-none") if infos[org_id].sectors
-                          else "sector-none", minutes)
-             for org_id, minutes in sorted(weight.items())]
+                          else "sector-none", weight[org_id])
+             for org_id in shown]
     graph = network.build_graph(nodes, [network.Edge(a, b, m) for (a, b), (m, _c) in sorted(edges.items())])
     rows = sorted(([infos[a].name, infos[b].name, m, c] for (a, b), (m, c) in edges.items()),
                   key=lambda r: (-r[2], r[0], r[1]))
@@ -279,7 +284,7 @@ def network_graph(filters: ReportFilters) -> tuple[network.Graph, ReportTable, l
     legend = [(label(sectors[sid]), colour) for sid, colour in colour_of.items() if colour in used]
     if "sector-none" in used:
         legend.append((_l("No sector"), "sector-none"))
-    return graph, table, legend
+    return graph, table, legend, len(weight)
 
 
 # --- one organisation -------------------------------------------------------------------------------

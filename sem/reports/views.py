@@ -68,9 +68,9 @@ def impact_export(key, fmt):
 def network():
     policy.require(policy.can_view_impact(current_user))
     form, filters = _filter_form()
-    graph, table, legend = tables.network_graph(filters)
+    graph, table, legend, active = tables.network_graph(filters)
     return render_template("reports/network.html", form=form, filters=filters, graph=graph, table=table,
-                           legend=legend)
+                           legend=legend, active=active)
 
 
 @bp.get("/coordination/network/edges.<fmt>")
@@ -78,7 +78,7 @@ def network():
 def network_export(fmt):
     policy.require(policy.can_view_impact(current_user))
     _form, filters = _filter_form()
-    _graph, table, _legend = tables.network_graph(filters)
+    table = tables.network_graph(filters)[1]
     return _download(table, filters, fmt, "sem-network")
 
 
