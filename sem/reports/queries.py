@@ -10,7 +10,7 @@ members that match them. Stages, sectors and communes are the organisations' cur
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -20,7 +20,7 @@ from sem.catalogue.models import Competence, Domain, Term, TermKind
 from sem.core.db import utcnow
 from sem.exchanges.models import Exchange, Proposal
 from sem.extensions import db
-from sem.ledger.models import Account, AccountKind, LedgerTransaction, TransactionKind
+from sem.ledger.models import Account, AccountKind, TransactionKind
 from sem.market.models import Need, Offer, PostStatus
 from sem.members.models import Organisation, OrgStatus, Stage, organisation_term
 from sem.reports.aggregate import month_of
@@ -28,7 +28,7 @@ from sem.reports.models import MonthlyHours
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 EXCHANGE = TransactionKind.EXCHANGE.value
-INACTIVE_DAYS = 91  # "inactive for three months"
+INACTIVE_MONTHS = 3  # "inactive for three months": nothing since the first day of the month three months back
 LIST_LIMIT = 100  # member lists on the page; the exports hold them all
 # Balance spread: the upper bounds (in minutes) of each bucket; the last one is open.
 BALANCE_BUCKETS = (-1200, -600, -300, -1, 0, 300, 600, 1200, 3000)
@@ -124,12 +124,6 @@ def organisations() -> dict[int, OrgInfo]:
     return infos
 
 
-def matches(info: OrgInfo, filters: ReportFilters) -> bool:
-    return ((not filters.commune or info.commune == filters.commune)
-            and (not filters.sector_id or filters.sector_id in info.sectors)
-            and (not filters.public_id or filters.public_id in info.publics))
-
-
 def terms(kind: TermKind) -> dict[int, Term]:
     return {term.id: term for term in db.session.scalars(
         sa.select(Term).where(Term.kind == kind).order_by(Term.label_fr, Term.id))}
@@ -208,13 +202,18 @@ def _competence_labels(ids) -> dict[int, tuple[str, str]]:
     return {competence.id: (competence.label, domain.label) for competence, domain in rows}
 
 
-def by_competence(filters: ReportFilters) -> list[CompetenceRow]:
+def by_competence(filters: ReportFilters) -> list[tuple[int, int, int]]:
+    """(competence id, minutes, exchanges) over the period."""
     mh = MonthlyHours
-    rows = db.session.execute(_hours_query(filters, mh.competence_id, sa.func.sum(mh.minutes), sa.func.sum(mh.count))
-                              .group_by(mh.competence_id).having(sa.func.sum(mh.count) > 0)).all()
+    return [(cid, int(m), int(c)) for cid, m, c in db.session.execute(
+        _hours_query(filters, mh.competence_id, sa.func.sum(mh.minutes), sa.func.sum(mh.count))
+        .group_by(mh.competence_id).having(sa.func.sum(mh.count) > 0))]
+
+
+def with_competence_labels(rows: list[tuple[int, int, int]]) -> list[CompetenceRow]:
+    """The rows with their labels in the page's language, most hours first."""
     labels = _competence_labels([row[0] for row in rows])
-    result = [CompetenceRow(cid, *labels.get(cid, (str(_l("No competence")), "")), int(m), int(c))
-              for cid, m, c in rows]
+    result = [CompetenceRow(cid, *labels.get(cid, (str(_l("No competence")), "")), m, c) for cid, m, c in rows]
     return sorted(result, key=lambda r: (-r.minutes, r.label))
 
 
@@ -243,6 +242,23 @@ class Figures:
 
 
 @dataclass
+class Member:
+    id: int
+    name: str
+    stage: Stage
+    commune: str
+
+
+def members(filters: ReportFilters) -> dict[int, Member]:
+    """The approved members that match the organisation filters."""
+    query = sa.select(Organisation.id, Organisation.name, Organisation.stage, Organisation.commune).where(
+        Organisation.status == OrgStatus.APPROVED)
+    if filters.filters_organisations:
+        query = query.where(Organisation.id.in_(filters.organisation_ids()))
+    return {row.id: Member(*row) for row in db.session.execute(query)}
+
+
+@dataclass
 class Summary:
     """What the pair-level hours tell: partnerships, stages, sectors, communes, reciprocity."""
 
@@ -253,60 +269,115 @@ class Summary:
     reciprocity: dict[str, int]  # "both", "gives", "receives", "neither" → members
 
 
-def summarise(pairs: list[PairRow], infos: dict[int, OrgInfo], filters: ReportFilters,
-              months: list[MonthRow]) -> Summary:
+def summarise(filters: ReportFilters, months: list[MonthRow], members_: dict[int, Member]) -> Summary:
+    """One statement: the period's hours per (provider, recipient) pair, computed once (a
+    common table expression), then aggregated along every axis in the database, so that only
+    small results travel. Sides outside the organisation filters count in the exchanges, not
+    as members (they give or receive nothing in the sector and commune tables)."""
+    mh = MonthlyHours
+    pairs = (_hours_query(filters, mh.provider_id.label("p"), mh.recipient_id.label("r"),
+                          sa.func.sum(mh.minutes).label("m"), sa.func.sum(mh.count).label("c"))
+             .group_by(mh.provider_id, mh.recipient_id).having(sa.func.sum(mh.count) > 0).cte("pairs"))
+    prov, reci = sa.orm.aliased(Organisation), sa.orm.aliased(Organisation)
+    text = sa.String(60)
+
+    def row(label: str, key1, key2, minutes, count):
+        return [sa.literal(label, text).label("what"), sa.cast(key1, text).label("k1"), sa.cast(key2, text).label("k2"),
+                sa.cast(sa.func.coalesce(minutes, 0), sa.BigInteger).label("m"),
+                sa.cast(sa.func.coalesce(count, 0), sa.BigInteger).label("c")]
+
+    def side_filter(column):
+        return column.in_(filters.organisation_ids()) if filters.filters_organisations else sa.true()
+
+    low = sa.case((pairs.c.p < pairs.c.r, pairs.c.p), else_=pairs.c.r)
+    high = sa.case((pairs.c.p < pairs.c.r, pairs.c.r), else_=pairs.c.p)
+    distinct_pairs = sa.select(low.label("lo"), high.label("hi")).where(pairs.c.p > 0, pairs.c.r > 0).distinct() \
+        .subquery()
+    a, b = organisation_term.alias("a"), organisation_term.alias("b")
+    sector_terms = sa.select(Term.id).where(Term.kind == TermKind.SECTOR)
+    # Pairs that share a sector (once each, however many they share): joins, not a probe per pair.
+    sharing = (sa.select(pairs.c.p, pairs.c.r, pairs.c.m, pairs.c.c)
+               .join(a, a.c.organisation_id == pairs.c.p)
+               .join(b, sa.and_(b.c.organisation_id == pairs.c.r, b.c.term_id == a.c.term_id))
+               .where(a.c.term_id.in_(sector_terms)).distinct().subquery())
+    ot = organisation_term
+    parts = [
+        sa.select(*row("stage", prov.stage, reci.stage, sa.func.sum(pairs.c.m), sa.func.sum(pairs.c.c)))
+        .join(prov, prov.id == pairs.c.p).join(reci, reci.id == pairs.c.r).group_by(prov.stage, reci.stage),
+        sa.select(*row("partnerships", "", "", sa.func.count(), 0)).select_from(distinct_pairs),
+        sa.select(*row("same_sector", "", "", sa.func.sum(sharing.c.m), sa.func.sum(sharing.c.c))),
+    ]
+    for side, column in (("given", pairs.c.p), ("received", pairs.c.r)):
+        # Per organisation first (a few thousand rows), then per sector.
+        totals = (sa.select(column.label("org"), sa.func.sum(pairs.c.m).label("m"))
+                  .where(side_filter(column)).group_by(column).subquery())
+        parts += [
+            sa.select(*row(f"sector_{side}", ot.c.term_id, "", sa.func.sum(totals.c.m), 0))
+            .join(ot, ot.c.organisation_id == totals.c.org)
+            .where(ot.c.term_id.in_(sector_terms)).group_by(ot.c.term_id),
+            sa.select(*row(f"org_{side}", totals.c.org, "", totals.c.m, 0)),
+        ]
+    rows = db.session.execute(sa.union_all(*parts)).all()
+
     figures = Figures(minutes=sum(m.minutes for m in months), exchanges=sum(m.exchanges for m in months),
                       fund_minutes=sum(m.fund_minutes for m in months))
-    stages: dict = defaultdict(lambda: [0, 0])
+    stages: dict = {}
     sectors: dict = defaultdict(lambda: [0, 0])
+    given: dict[int, int] = {}
+    received: dict[int, int] = {}
+    same_sector = 0
+    for what, k1, k2, minutes, count in rows:
+        if what == "stage":
+            stages[(Stage(k1), Stage(k2))] = [int(minutes), int(count)]
+        elif what == "partnerships":
+            figures.partnerships = int(minutes)
+        elif what == "same_sector":
+            same_sector = int(minutes)
+        elif what == "sector_given":
+            sectors[int(k1)][0] = int(minutes)
+        elif what == "sector_received":
+            sectors[int(k1)][1] = int(minutes)
+        elif what == "org_given" and int(k1):
+            given[int(k1)] = int(minutes)
+        elif what == "org_received" and int(k1):
+            received[int(k1)] = int(minutes)
+    figures.emerging_minutes = sum(v[0] for (_p, r), v in stages.items() if r is Stage.EMERGING)
+    # Fund movements have no organisation on one side: they are in no stage pair.
+    exchanged = sum(v[0] for v in stages.values())
+    figures.cross_sector_minutes = exchanged - same_sector
+    givers, receivers = set(given), set(received)
     communes_: dict = defaultdict(lambda: [0, 0, 0])
-    givers, receivers, partnerships = set(), set(), set()
-    for pair in pairs:
-        provider, recipient = infos.get(pair.provider_id), infos.get(pair.recipient_id)
-        if provider is None or recipient is None:
-            continue
-        partnerships.add((min(provider.id, recipient.id), max(provider.id, recipient.id)))
-        cell = stages[(provider.stage, recipient.stage)]
-        cell[0] += pair.minutes
-        cell[1] += pair.exchanges
-        if recipient.stage is Stage.EMERGING:
-            figures.emerging_minutes += pair.minutes
-        if not set(provider.sectors) & set(recipient.sectors):
-            figures.cross_sector_minutes += pair.minutes
-        # Sides outside the organisation filters are counted in the exchanges, not as members.
-        if matches(provider, filters):
-            givers.add(provider.id)
-            for sector in provider.sectors:
-                sectors[sector][0] += pair.minutes
-            communes_[provider.commune][1] += pair.minutes
-        if matches(recipient, filters):
-            receivers.add(recipient.id)
-            for sector in recipient.sectors:
-                sectors[sector][1] += pair.minutes
-            communes_[recipient.commune][2] += pair.minutes
-    members = [info for info in infos.values() if info.status is OrgStatus.APPROVED and matches(info, filters)]
-    member_ids = {info.id for info in members}
-    active = (givers | receivers)
-    for org_id in active:
-        communes_[infos[org_id].commune][0] += 1
-    figures.partnerships = len(partnerships)
+    names = {}
+    missing = (givers | receivers) - set(members_)
+    if missing:  # suspended members, for instance: still counted where they are
+        names = {row.id: row.commune for row in db.session.execute(
+            sa.select(Organisation.id, Organisation.commune).where(Organisation.id.in_(missing)))}
+
+    def commune_of(org_id: int) -> str:
+        return members_[org_id].commune if org_id in members_ else names.get(org_id, "")
+
+    for org_id in givers | receivers:
+        cell = communes_[commune_of(org_id)]
+        cell[0] += 1
+        cell[1] += given.get(org_id, 0)
+        cell[2] += received.get(org_id, 0)
+    member_ids = set(members_)
     figures.givers_and_receivers = len(givers & receivers)
-    figures.active_members = len(active)
+    figures.active_members = len(givers | receivers)
     figures.members = len(member_ids)
     reciprocity = {"both": len(givers & receivers), "gives": len(givers - receivers),
                    "receives": len(receivers - givers), "neither": len(member_ids - givers - receivers)}
-    return Summary(figures, dict(stages), dict(sectors), dict(communes_), reciprocity)
+    return Summary(figures, stages, dict(sectors), dict(communes_), reciprocity)
 
 
-def balance_spread(filters: ReportFilters, infos: dict[int, OrgInfo]) -> list[tuple[int | None, int | None, int]]:
+def balance_spread(filters: ReportFilters, members_: dict[int, Member]) -> list[tuple[int | None, int | None, int]]:
     """Members by current balance: (low bound exclusive, high bound inclusive, members);
     None for an open end."""
     balances = [balance for org_id, balance in db.session.execute(
         sa.select(Account.organisation_id, Account.balance_minutes).where(Account.kind == AccountKind.ORGANISATION))
-        if org_id in infos and infos[org_id].status is OrgStatus.APPROVED and matches(infos[org_id], filters)]
+        if org_id in members_]
     # Members that never had an account have a zero balance.
-    members = sum(1 for info in infos.values() if info.status is OrgStatus.APPROVED and matches(info, filters))
-    balances += [0] * (members - len(balances))
+    balances += [0] * (len(members_) - len(balances))
     buckets, low = [], None
     for high in (*BALANCE_BUCKETS, None):
         count = sum(1 for b in balances if (low is None or b > low) and (high is None or b <= high))
@@ -390,39 +461,32 @@ def needs_by_competence(filters: ReportFilters) -> tuple[list[NeedRow], NeedRow]
     return sorted(rows.values(), key=lambda r: (-r.unmet, r.label)), total
 
 
-@dataclass
-class MemberRow:
-    id: int
-    name: str
-    stage: Stage
-    commune: str
+def inactive_since(now: datetime | None = None) -> date:
+    """The first month of "the last three months": members with no hours since are inactive."""
+    return add_months(month_of(now or utcnow()), -INACTIVE_MONTHS)
 
 
-def inactive_members(filters: ReportFilters, infos: dict[int, OrgInfo], *,
-                     now: datetime | None = None) -> list[MemberRow]:
-    """Approved members (matching the filters) with no hours given or received in the last
-    three months (by the ledger's recording time)."""
-    since = (now or utcnow()) - timedelta(days=INACTIVE_DAYS)
-    tx = LedgerTransaction
-    recent = sa.select(tx.provider_id, tx.recipient_id).where(tx.kind == TransactionKind.EXCHANGE,
-                                                              tx.created_at >= since)
+def inactive_members(members_: dict[int, Member], *, now: datetime | None = None) -> list[Member]:
+    """Members (matching the filters) that gave and received no hours in the last three
+    months (by the month the hours were given, this month included)."""
+    mh = MonthlyHours
+    since = inactive_since(now)
     active = set()
-    for provider_id, recipient_id in db.session.execute(recent):
-        active.update((provider_id, recipient_id))
-    return _member_rows(info for info in infos.values() if info.status is OrgStatus.APPROVED
-                        and matches(info, filters) and info.id not in active)
+    for column in (mh.provider_id, mh.recipient_id):
+        active.update(db.session.scalars(sa.select(column).where(mh.kind == EXCHANGE, mh.month >= since)
+                                         .group_by(column).having(sa.func.sum(mh.count) > 0)))
+    return _sorted(m for m in members_.values() if m.id not in active)
 
 
-def members_without_offers(filters: ReportFilters, infos: dict[int, OrgInfo]) -> list[MemberRow]:
-    """Approved members (matching the filters) that have no open offer."""
+def members_without_offers(members_: dict[int, Member]) -> list[Member]:
+    """Members (matching the filters) that have no open offer."""
     offering = set(db.session.scalars(sa.select(Offer.organisation_id).where(Offer.status == PostStatus.OPEN)
                                       .distinct()))
-    return _member_rows(info for info in infos.values() if info.status is OrgStatus.APPROVED
-                        and matches(info, filters) and info.id not in offering)
+    return _sorted(m for m in members_.values() if m.id not in offering)
 
 
-def _member_rows(infos) -> list[MemberRow]:
-    return sorted((MemberRow(i.id, i.name, i.stage, i.commune) for i in infos), key=lambda r: (r.name.lower(), r.id))
+def _sorted(members_) -> list[Member]:
+    return sorted(members_, key=lambda m: (m.name.lower(), m.id))
 
 
 # --- one organisation -------------------------------------------------------------------------

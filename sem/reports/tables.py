@@ -20,7 +20,7 @@ from sem.catalogue.models import TermKind
 from sem.core.i18n import format_hours, label
 from sem.members.labels import STAGE_LABELS
 from sem.members.models import Organisation, Stage
-from sem.reports import charts, network, queries
+from sem.reports import cache, charts, network, queries
 from sem.reports.queries import ReportFilters
 
 
@@ -125,9 +125,10 @@ def _balance_range(low: int | None, high: int | None) -> str:
 
 
 def dashboard(filters: ReportFilters) -> Dashboard:
-    infos = queries.organisations()
-    months = queries.by_month(filters)
-    summary = queries.summarise(queries.by_pair(filters), infos, filters, months)
+    members = queries.members(filters)
+    key = tuple(sorted(filters.args().items()))
+    months = cache.cached("months", key, lambda: queries.by_month(filters))
+    summary = cache.cached("summary", key, lambda: queries.summarise(filters, months, members))
     tables: dict[str, ReportTable] = {}
 
     rows = [[m.month, m.minutes, m.exchanges, m.fund_minutes] for m in months]
@@ -162,7 +163,7 @@ def dashboard(filters: ReportFilters) -> Dashboard:
         [Column("group", _l("Members that…")), Column("members", _l("Members"), "number")],
         reciprocity_rows, charts.horizontal_bars([(r[0], r[1]) for r in reciprocity_rows], kind="number"))
 
-    spread = queries.balance_spread(filters, infos)
+    spread = queries.balance_spread(filters, members)
     balance_rows = [[_balance_range(low, high), count] for low, high, count in spread]
     tables["balances"] = ReportTable(
         "balances", _l("Spread of balances today"),
@@ -197,7 +198,8 @@ def dashboard(filters: ReportFilters) -> Dashboard:
          Column("hours_given", _l("Hours given"), "hours"), Column("hours_received", _l("Hours received"), "hours")],
         commune_rows, charts.horizontal_bars([(r[0], r[2] + r[3]) for r in commune_rows]))
 
-    competence_rows = [[c.label, c.domain, c.minutes, c.exchanges] for c in queries.by_competence(filters)]
+    competence_rows = [[c.label, c.domain, c.minutes, c.exchanges] for c in queries.with_competence_labels(
+        cache.cached("competences", key, lambda: queries.by_competence(filters)))]
     tables["competences"] = ReportTable(
         "competences", _l("Exchanges by competence"),
         [Column("competence", _l("Competence")), Column("domain", _l("Domain")),
@@ -208,12 +210,12 @@ def dashboard(filters: ReportFilters) -> Dashboard:
                       Column("commune", _l("Commune"))]
     tables["inactive"] = ReportTable(
         "inactive", _l("Members inactive for three months"), member_columns,
-        [[m.name, STAGE_LABELS[m.stage], m.commune] for m in queries.inactive_members(filters, infos)],
+        [[m.name, STAGE_LABELS[m.stage], m.commune] for m in queries.inactive_members(members)],
         note=_l("No hours given or received in the last three months, whatever the period."),
         limit=queries.LIST_LIMIT)
     tables["no_offer"] = ReportTable(
         "no_offer", _l("Members that offer nothing"), member_columns,
-        [[m.name, STAGE_LABELS[m.stage], m.commune] for m in queries.members_without_offers(filters, infos)],
+        [[m.name, STAGE_LABELS[m.stage], m.commune] for m in queries.members_without_offers(members)],
         note=_l("No open offer today."), limit=queries.LIST_LIMIT)
     return Dashboard(filters, summary.figures, queries.fund_balance(), needs_total, tables)
 
@@ -231,9 +233,9 @@ class PublicSummary:
 def public_summary() -> PublicSummary:
     """Network-wide totals of the last twelve months, for the home page."""
     filters = ReportFilters.default()
-    infos = queries.organisations()
-    months = queries.by_month(filters)
-    summary = queries.summarise(queries.by_pair(filters), infos, filters, months)
+    key = tuple(sorted(filters.args().items()))
+    months = cache.cached("months", key, lambda: queries.by_month(filters))
+    summary = cache.cached("summary", key, lambda: queries.summarise(filters, months, queries.members(filters)))
     rows = [[m.month, m.minutes, m.exchanges] for m in months]
     table = ReportTable("months", _l("Hours exchanged per month"),
                         [Column("month", _l("Month"), "month"), Column("hours", _l("Hours exchanged"), "hours"),

@@ -119,3 +119,25 @@ def test_public_summary_counts_the_last_twelve_months(ctx, world):
 def test_stage_labels_cover_every_pair(ctx, world):
     rows = tables.dashboard(PERIOD).tables["stages"].rows
     assert len(rows) == len(Stage) ** 2
+
+
+def test_cached_figures_follow_a_new_transaction_and_a_new_stage(app, ctx, world):
+    from sem.ledger import services as ledger
+    from sem.reports import cache
+    from tests.reports.conftest import at
+
+    cache.clear()
+    assert tables.dashboard(PERIOD).figures.minutes == 315
+    assert tables.dashboard(PERIOD).figures.minutes == 315  # from the cache
+    a, b = db.session.get(Organisation, world.a), db.session.get(Organisation, world.b)
+    ledger.settle_exchange(provider=b, recipient=a, minutes=15, idempotency_key="late", author=None,
+                           occurred_on=at("2026-05-20"), now=at("2026-05-20"))
+    assert tables.dashboard(PERIOD).figures.minutes == 330
+    a.stage = Stage.EMERGING
+    db.session.flush()
+    assert tables.dashboard(PERIOD).figures.emerging_minutes == 330  # A and B, the only recipients, are emerging
+    app.config["REPORTS_CACHE_SECONDS"] = 0
+    try:
+        assert tables.dashboard(PERIOD).figures.minutes == 330
+    finally:
+        app.config.pop("REPORTS_CACHE_SECONDS")
