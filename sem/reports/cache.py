@@ -3,10 +3,10 @@
 At federation size the figures of one period read about a hundred thousand monthly rows;
 they change only when the data behind them changes. Each entry is keyed by what it was
 computed from (the period and filters) and by a fingerprint of the data (the ledger's last
-transaction, the organisations and their vocabulary links), so a new transaction or a changed
-profile shows at once; entries also expire after `REPORTS_CACHE_SECONDS` (600; 0 turns the
-cache off) to bound what the fingerprint cannot see (a commune renamed). One cache per worker
-process: nothing to set up, nothing shared.
+transaction, the organisations and their vocabulary links, the last need, proposal, exchange
+and offer), so a new transaction, stage, need or offer shows at once; entries also expire
+after `REPORTS_CACHE_SECONDS` (600; 0 turns the cache off) to bound what the fingerprint
+cannot see (a commune renamed). One cache per worker process: nothing to set up or share.
 """
 
 import threading
@@ -16,8 +16,10 @@ from collections import OrderedDict
 import sqlalchemy as sa
 from flask import current_app
 
+from sem.exchanges.models import Exchange, Proposal
 from sem.extensions import db
 from sem.ledger.models import LedgerTransaction
+from sem.market.models import Need, Offer, PostStatus
 from sem.members.models import Organisation, organisation_term
 
 MAX_ENTRIES = 64
@@ -37,7 +39,10 @@ def fingerprint() -> tuple:
         sa.select(sa.func.sum(emerging)).select_from(org).scalar_subquery(),
         sa.select(sa.func.sum(approved)).select_from(org).scalar_subquery(),
         sa.select(sa.func.sum(organisation_term.c.organisation_id * 7919 + organisation_term.c.term_id))
-        .scalar_subquery())).one())
+        .scalar_subquery(),
+        *(sa.select(sa.func.max(model.id)).scalar_subquery() for model in (Need, Proposal, Exchange)),
+        sa.select(sa.func.count()).select_from(Offer).where(Offer.status == PostStatus.OPEN).scalar_subquery(),
+        sa.select(sa.func.max(Offer.id)).scalar_subquery())).one())
 
 
 def cached(name: str, key: tuple, compute):

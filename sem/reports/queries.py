@@ -9,7 +9,7 @@ members that match them. Stages, sectors and communes are the organisations' cur
 
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -443,13 +443,11 @@ def needs_by_competence(filters: ReportFilters) -> tuple[list[NeedRow], NeedRow]
     if filters.filters_organisations:
         query = query.where(Need.organisation_id.in_(filters.organisation_ids()))
     rows: dict[int, NeedRow] = {}
-    total = NeedRow(0, str(_l("All competences")), "")
-    results = db.session.execute(query).all()
-    labels = _competence_labels({row[0] for row in results})
-    for competence_id, created, proposed_at, was_met in results:
+    total = NeedRow(0, "", "")
+    for competence_id, created, proposed_at, was_met in db.session.execute(query):
         row = rows.get(competence_id)
         if row is None:
-            row = rows[competence_id] = NeedRow(competence_id, *labels.get(competence_id, ("", "")))
+            row = rows[competence_id] = NeedRow(competence_id, "", "")
         for target in (row, total):
             target.posted += 1
             target.met += 1 if was_met else 0
@@ -458,7 +456,15 @@ def needs_by_competence(filters: ReportFilters) -> tuple[list[NeedRow], NeedRow]
                     proposed_at = proposed_at.replace(tzinfo=UTC)
                 target.proposed += 1
                 target.days_to_proposal.append(max(0.0, (proposed_at - created).total_seconds() / 86400))
-    return sorted(rows.values(), key=lambda r: (-r.unmet, r.label)), total
+    return list(rows.values()), total
+
+
+def with_need_labels(rows: list[NeedRow]) -> list[NeedRow]:
+    """Copies of the rows with their labels in the page's language, most unmet first."""
+    labels = _competence_labels([row.competence_id for row in rows])
+    labelled = [replace(row, label=labels.get(row.competence_id, ("", ""))[0],
+                        domain=labels.get(row.competence_id, ("", ""))[1]) for row in rows]
+    return sorted(labelled, key=lambda r: (-r.unmet, r.label))
 
 
 def inactive_since(now: datetime | None = None) -> date:

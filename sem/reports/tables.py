@@ -124,11 +124,37 @@ def _balance_range(low: int | None, high: int | None) -> str:
     return f"{format_hours(low)} – {format_hours(high)}"
 
 
-def dashboard(filters: ReportFilters) -> Dashboard:
+@dataclass
+class DashboardData:
+    """Every figure of the dashboard, before labels: what the cache keeps."""
+
+    months: list
+    summary: queries.Summary
+    spread: list
+    fund: list
+    fund_balance: int
+    needs: list
+    needs_total: queries.NeedRow
+    competences: list
+    inactive: list
+    no_offer: list
+
+
+def dashboard_data(filters: ReportFilters) -> DashboardData:
     members = queries.members(filters)
-    key = tuple(sorted(filters.args().items()))
-    months = cache.cached("months", key, lambda: queries.by_month(filters))
-    summary = cache.cached("summary", key, lambda: queries.summarise(filters, months, members))
+    months = queries.by_month(filters)
+    needs, needs_total = queries.needs_by_competence(filters)
+    return DashboardData(
+        months=months, summary=queries.summarise(filters, months, members),
+        spread=queries.balance_spread(filters, members), fund=queries.fund_by_month(filters, months),
+        fund_balance=queries.fund_balance(), needs=needs, needs_total=needs_total,
+        competences=queries.by_competence(filters), inactive=queries.inactive_members(members),
+        no_offer=queries.members_without_offers(members))
+
+
+def dashboard(filters: ReportFilters) -> Dashboard:
+    data = cache.cached("dashboard", tuple(sorted(filters.args().items())), lambda: dashboard_data(filters))
+    months, summary = data.months, data.summary
     tables: dict[str, ReportTable] = {}
 
     rows = [[m.month, m.minutes, m.exchanges, m.fund_minutes] for m in months]
@@ -163,15 +189,14 @@ def dashboard(filters: ReportFilters) -> Dashboard:
         [Column("group", _l("Members that…")), Column("members", _l("Members"), "number")],
         reciprocity_rows, charts.horizontal_bars([(r[0], r[1]) for r in reciprocity_rows], kind="number"))
 
-    spread = queries.balance_spread(filters, members)
-    balance_rows = [[_balance_range(low, high), count] for low, high, count in spread]
+    balance_rows = [[_balance_range(low, high), count] for low, high, count in data.spread]
     tables["balances"] = ReportTable(
         "balances", _l("Spread of balances today"),
         [Column("balance", _l("Balance")), Column("members", _l("Members"), "number")],
         balance_rows, charts.vertical_bars([(r[0], r[1]) for r in balance_rows], kind="number"),
         note=_l("Current balances of the members that match the filters, whatever the period."))
 
-    fund_rows = [[f.month, f.donated, f.granted, f.paid] for f in queries.fund_by_month(filters, months)]
+    fund_rows = [[f.month, f.donated, f.granted, f.paid] for f in data.fund]
     tables["fund"] = ReportTable(
         "fund", _l("Use of the solidarity fund"),
         [Column("month", _l("Month"), "month"), Column("donated_hours", _l("Donated by members"), "hours"),
@@ -179,8 +204,8 @@ def dashboard(filters: ReportFilters) -> Dashboard:
          Column("paid_hours", _l("Paid for emerging members"), "hours")],
         fund_rows, charts.vertical_bars([(month_label(r[0]), r[3]) for r in fund_rows]))
 
-    needs, needs_total = queries.needs_by_competence(filters)
-    need_rows = [[n.label, n.domain, n.posted, n.met, n.unmet, n.proposed, n.median_days] for n in needs]
+    need_rows = [[n.label, n.domain, n.posted, n.met, n.unmet, n.proposed, n.median_days]
+                 for n in queries.with_need_labels(data.needs)]
     tables["needs"] = ReportTable(
         "needs", _l("Needs met and unmet, by competence"),
         [Column("competence", _l("Competence")), Column("domain", _l("Domain")),
@@ -198,8 +223,8 @@ def dashboard(filters: ReportFilters) -> Dashboard:
          Column("hours_given", _l("Hours given"), "hours"), Column("hours_received", _l("Hours received"), "hours")],
         commune_rows, charts.horizontal_bars([(r[0], r[2] + r[3]) for r in commune_rows]))
 
-    competence_rows = [[c.label, c.domain, c.minutes, c.exchanges] for c in queries.with_competence_labels(
-        cache.cached("competences", key, lambda: queries.by_competence(filters)))]
+    competence_rows = [[c.label, c.domain, c.minutes, c.exchanges]
+                       for c in queries.with_competence_labels(data.competences)]
     tables["competences"] = ReportTable(
         "competences", _l("Exchanges by competence"),
         [Column("competence", _l("Competence")), Column("domain", _l("Domain")),
@@ -210,14 +235,14 @@ def dashboard(filters: ReportFilters) -> Dashboard:
                       Column("commune", _l("Commune"))]
     tables["inactive"] = ReportTable(
         "inactive", _l("Members inactive for three months"), member_columns,
-        [[m.name, STAGE_LABELS[m.stage], m.commune] for m in queries.inactive_members(members)],
+        [[m.name, STAGE_LABELS[m.stage], m.commune] for m in data.inactive],
         note=_l("No hours given or received in the last three months, whatever the period."),
         limit=queries.LIST_LIMIT)
     tables["no_offer"] = ReportTable(
         "no_offer", _l("Members that offer nothing"), member_columns,
-        [[m.name, STAGE_LABELS[m.stage], m.commune] for m in queries.members_without_offers(members)],
+        [[m.name, STAGE_LABELS[m.stage], m.commune] for m in data.no_offer],
         note=_l("No open offer today."), limit=queries.LIST_LIMIT)
-    return Dashboard(filters, summary.figures, queries.fund_balance(), needs_total, tables)
+    return Dashboard(filters, summary.figures, data.fund_balance, data.needs_total, tables)
 
 
 # --- the public summary ---------------------------------------------------------------------------

@@ -58,6 +58,7 @@ def test_balance_spread_and_fund_use(ctx, world):
 
 def test_needs_met_unmet_and_time_to_first_proposal(ctx, world):
     rows, total = queries.needs_by_competence(PERIOD)
+    rows = queries.with_need_labels(rows)
     assert (total.posted, total.met, total.unmet, total.proposed, total.median_days) == (2, 1, 1, 1, 2.5)
     assert [(r.posted, r.met, r.unmet, r.median_days) for r in rows] == [(1, 0, 1, None), (1, 1, 0, 2.5)]
 
