@@ -278,9 +278,28 @@ MAX_NODES = 500  # the picture stays readable (and its layout quick); the table 
 def network_graph(filters: ReportFilters) -> tuple[network.Graph, ReportTable, list[tuple[object, str]], int]:
     """The graph of the period's exchanges (the MAX_NODES most active organisations), the
     table of every link, the colour legend and how many organisations exchanged in all."""
-    infos = queries.organisations()
+    graph, rows, active = cache.cached("network", tuple(sorted(filters.args().items())),
+                                       lambda: _network_data(filters))
+    table = ReportTable("edges", _l("Who exchanged with whom"),
+                        [Column("organisation", _l("Organisation")), Column("partner", _l("Partner")),
+                         Column("hours", _l("Hours, both ways"), "hours"),
+                         Column("exchanges", _l("Exchanges"), "number")],
+                        rows, limit=200)
     sectors = queries.terms(TermKind.SECTOR)
-    colour_of = {sid: f"sector-{i % network.PALETTE_SIZE}" for i, sid in enumerate(sectors)}
+    used = {node.colour for node in graph.nodes}
+    legend = [(label(sectors[sid]), colour) for sid, colour in _colours(sectors).items() if colour in used]
+    if "sector-none" in used:
+        legend.append((_l("No sector"), "sector-none"))
+    return graph, table, legend, active
+
+
+def _colours(sectors: dict) -> dict[int, str]:
+    return {sid: f"sector-{i % network.PALETTE_SIZE}" for i, sid in enumerate(sectors)}
+
+
+def _network_data(filters: ReportFilters) -> tuple[network.Graph, list[list], int]:
+    infos = queries.organisations()
+    colour_of = _colours(queries.terms(TermKind.SECTOR))
     pairs = queries.by_pair(filters)
     # One edge per pair of organisations, whichever way the hours went.
     edges: dict[tuple[int, int], list[int]] = {}
@@ -302,16 +321,7 @@ def network_graph(filters: ReportFilters) -> tuple[network.Graph, ReportTable, l
     graph = network.build_graph(nodes, [network.Edge(a, b, m) for (a, b), (m, _c) in sorted(edges.items())])
     rows = sorted(([infos[a].name, infos[b].name, m, c] for (a, b), (m, c) in edges.items()),
                   key=lambda r: (-r[2], r[0], r[1]))
-    table = ReportTable("edges", _l("Who exchanged with whom"),
-                        [Column("organisation", _l("Organisation")), Column("partner", _l("Partner")),
-                         Column("hours", _l("Hours, both ways"), "hours"),
-                         Column("exchanges", _l("Exchanges"), "number")],
-                        rows, limit=200)
-    used = {node.colour for node in graph.nodes}
-    legend = [(label(sectors[sid]), colour) for sid, colour in colour_of.items() if colour in used]
-    if "sector-none" in used:
-        legend.append((_l("No sector"), "sector-none"))
-    return graph, table, legend, len(weight)
+    return graph, rows, len(weight)
 
 
 # --- one organisation -------------------------------------------------------------------------------
