@@ -86,6 +86,9 @@ class Config:
     # How many reverse proxies (nginx, a load balancer) stand in front of the app: their
     # X-Forwarded-For/-Proto headers are then trusted, so throttling sees real addresses.
     PROXY_COUNT = _int("PROXY_COUNT", 0)
+    # Reports: how long a worker keeps the heaviest figures (keyed by a fingerprint of the
+    # data, so a new transaction shows at once); 0 computes them on every request.
+    REPORTS_CACHE_SECONDS = _int("REPORTS_CACHE_SECONDS", 600)
 
 
 class DevelopmentConfig(Config):

@@ -137,8 +137,8 @@ def test_cached_figures_follow_a_new_transaction_and_a_new_stage(app, ctx, world
     a.stage = Stage.EMERGING
     db.session.flush()
     assert tables.dashboard(PERIOD).figures.emerging_minutes == 330  # A and B, the only recipients, are emerging
-    app.config["REPORTS_CACHE_SECONDS"] = 0
+    saved, app.config["REPORTS_CACHE_SECONDS"] = app.config["REPORTS_CACHE_SECONDS"], 0
     try:
         assert tables.dashboard(PERIOD).figures.minutes == 330
     finally:
-        app.config.pop("REPORTS_CACHE_SECONDS")
+        app.config["REPORTS_CACHE_SECONDS"] = saved
