@@ -142,6 +142,9 @@ class Config:
     PROXY_COUNT = _int("PROXY_COUNT", 0)
     # Benchmarks only: serves /bench/hello, the one-line ceiling `make bench` compares with.
     BENCH = _bool("BENCH", False)
+    # Reports: how long a worker keeps the heaviest figures (keyed by a fingerprint of the
+    # data, so a new transaction shows at once); 0 computes them on every request.
+    REPORTS_CACHE_SECONDS = _int("REPORTS_CACHE_SECONDS", 600)
 
 
 class DevelopmentConfig(Config):

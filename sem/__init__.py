@@ -52,6 +52,7 @@ def create_app(config_class=None, **overrides) -> Flask:
     from sem.members.coordination import bp as coordination_bp
     from sem.members.views import bp as members_bp
     from sem.scheduler.views import bp as scheduler_bp
+    from sem.reports.views import bp as reports_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(members_bp)
@@ -65,6 +66,7 @@ def create_app(config_class=None, **overrides) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(scheduler_bp)
     app.register_blueprint(mail_bp)
+    app.register_blueprint(reports_bp)
 
     from sem.catalogue import vocab
     from sem.market import labels as market_labels

@@ -198,5 +198,70 @@ def ledger_verify_command():
                                f"({len(report.problems)} problem(s))")
 
 
+reports_cli = AppGroup("reports", help="The reports' pre-aggregated monthly figures.")
+sem_cli.add_command(reports_cli)
+
+
+@reports_cli.command("rebuild")
+def reports_rebuild_command():
+    """Recompute the monthly figures from the ledger (after a bulk load or an upgrade)."""
+    import time
+
+    from sem.reports import aggregate
+
+    started = time.perf_counter()
+    rows = aggregate.rebuild()
+    db.session.commit()
+    click.echo(f"Rebuilt the monthly figures: {rows} row(s) in {time.perf_counter() - started:.1f} s.")
+
+
+@reports_cli.command("check")
+def reports_check_command():
+    """Compare the monthly figures with a recomputation from the ledger; exit 1 if they differ."""
+    from sem.reports import aggregate
+
+    report = aggregate.check()
+    if report.ok:
+        click.echo(f"The monthly figures match the ledger ({report.rows} row(s)).")
+        return
+    for difference in report.differences[:20]:
+        click.echo(f"  {difference}", err=True)
+    raise click.ClickException(f"the monthly figures differ from the ledger in {len(report.differences)} place(s): "
+                               "run `flask sem reports rebuild`")
+
+
+@sem_cli.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, allow_dash=True))
+def export_command(file):
+    """Write every table to FILE (JSON Lines; "-" for standard output): a logical backup."""
+    from sem.reports.backup import export_database
+
+    with click.open_file(file, "w", encoding="utf-8", atomic=file != "-") as stream:
+        lines = export_database(stream)
+    if file != "-":
+        click.echo(f"Exported {lines} line(s) to {file}.")
+
+
+@sem_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+def import_command(file):
+    """Load an export into an empty, migrated database, then rebuild the derived tables."""
+    from sem.market.search import reindex_all
+    from sem.reports import aggregate
+    from sem.reports.backup import BackupError, import_database
+
+    try:
+        with click.open_file(file, "r", encoding="utf-8") as stream:
+            result = import_database(stream)
+        indexed = reindex_all(db.session)
+        monthly = aggregate.rebuild()
+        db.session.commit()
+    except BackupError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Imported {result.rows} row(s) into {result.tables} table(s); indexed {indexed} document(s); "
+               f"rebuilt {monthly} monthly row(s).")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(sem_cli)

@@ -18,3 +18,4 @@ from sem.members.models import (  # noqa: F401
     Person,
 )
 from sem.scheduler.models import JobRun, SchedulerLease  # noqa: F401
+from sem.reports.models import MonthlyHours  # noqa: F401

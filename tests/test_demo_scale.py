@@ -37,6 +37,10 @@ def test_a_tiny_scale_gives_the_counts_asked_and_a_ledger_that_verifies(app):
         # Five kinds of check in one: sums, chains, hashes, cached balances and counts.
         report = ledger.verify()
         assert report.ok, report.problems[:5]
+        # The reports' monthly figures were rebuilt after the bulk load.
+        from sem.reports import aggregate
+
+        assert counts["monthly_rows"] > 0 and aggregate.check().ok
         # Every transaction sums to zero, and no account is below its floor.
         assert not db.session.execute(sa.select(Entry.transaction_id).group_by(Entry.transaction_id)
                                       .having(sa.func.sum(Entry.amount_minutes) != 0)).all()

@@ -481,6 +481,28 @@ def mail_world(app, world: dict) -> dict:
         return {"failed_mail": failed.id, "unsubscribe_token": unsubscribe_token(world["member"], "proposal_new")}
 
 
+# --- reports (sem/reports): the impact dashboard and network graph for coordinators; an
+# organisation's report for its own people and coordinators; every table as CSV and JSON.
+OWN_AND_COORDINATORS = (LOGIN, 403, 200, 200, 200)
+REPORTS_MATRIX = [
+    rule("GET",  "/coordination/impact",                          *coordinators_only(200)),
+    rule("GET",  "/coordination/impact/months.csv",               *coordinators_only(200)),
+    rule("GET",  "/coordination/impact/needs.json",               *coordinators_only(200)),
+    rule("GET",  "/coordination/impact/nothing.csv",              *coordinators_only(404)),
+    rule("GET",  "/coordination/network",                         *coordinators_only(200)),
+    rule("GET",  "/coordination/network/edges.csv",               *coordinators_only(200)),
+    rule("GET",  "/coordination/network/edges.xml",               *coordinators_only(404)),
+    rule("GET",  "/reports/organisations/{org}",                  *OWN_AND_COORDINATORS),
+    rule("GET",  "/reports/organisations/{org}/partners.csv",     *OWN_AND_COORDINATORS),
+    rule("GET",  "/reports/organisations/{org}/months.json",      *OWN_AND_COORDINATORS),
+    rule("GET",  "/reports/organisations/{other_org}",            LOGIN, 200, 403, 403, 200),
+    rule("GET",  "/reports/organisations/{pending_org}",          LOGIN, 403, 403, 403, 200),
+    rule("GET",  f"/reports/organisations/{MISSING}",             *logged_in(404)),
+    rule("GET",  "/reports/organisations/{org}/nothing.csv",      LOGIN, 403, 404, 404, 404),
+]
+MATRIX += REPORTS_MATRIX
+
+
 def ledger_world(app, world: dict) -> dict:
     """A grant to the target organisation, and a grant already corrected (see LEDGER_MATRIX)."""
     from sem.ledger import services as ledger
@@ -577,6 +599,8 @@ LIMBO = [
 LIMBO += [
     limbo("GET",  "/ledger/organisations/{own}",        *all_four(200)),
     limbo("POST", "/ledger/organisations/{own}/donate", *all_four(403), data={"hours": "1"}),
+    # Their own report stays readable: its history is theirs.
+    limbo("GET",  "/reports/organisations/{own}",       *all_four(200)),
 ]
 
 

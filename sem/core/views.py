@@ -14,7 +14,10 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 def home():
-    return render_template("home.html", figures={**stats.network_figures(), **market_queries.open_counts()})
+    from sem.reports.tables import public_summary
+
+    return render_template("home.html", figures={**stats.network_figures(), **market_queries.open_counts()},
+                           impact=public_summary())
 
 
 @bp.post("/language")

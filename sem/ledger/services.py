@@ -232,6 +232,11 @@ def _append(kind: TransactionKind, legs: list[tuple[Account, int]], accounts: di
     # The entries in one statement (no ids to read back); `tx.entries` loads them when asked.
     db.session.execute(sa.insert(Entry), rows)
     db.session.flush()
+    # The reports' monthly figures follow the ledger in the same database transaction.
+    from sem.reports import aggregate
+
+    aggregate.record(tx, sum(amount for account, amount in legs
+                             if accounts[account.id].kind is AccountKind.SOLIDARITY))
     return tx
 
 

@@ -1,0 +1,125 @@
+"""Monthly hours, maintained with the ledger and recomputable from it.
+
+`record` is called by the ledger's one writer (`ledger.services.post_transaction`) for every
+transaction, in the same database transaction, so the table never lags behind the ledger.
+`rebuild` recomputes the whole table from the ledger (after a bulk load or an upgrade) and
+`check` compares the table with a recomputation without writing anything.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from sem.extensions import db
+from sem.ledger.models import Account, AccountKind, Entry, LedgerTransaction, TransactionKind
+from sem.reports.models import MonthlyHours
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+KEY = ("month", "kind", "provider_id", "recipient_id", "competence_id")
+VALUES = ("minutes", "count", "fund_minutes")
+
+
+def month_of(when: datetime) -> date:
+    """The first day of the Brussels month of an aware timestamp."""
+    return when.astimezone(BRUSSELS).date().replace(day=1)
+
+
+def _row(kind: TransactionKind, occurred_on: datetime, provider_id, recipient_id, competence_id, minutes: int,
+         fund_amount: int, *, original=None) -> tuple[tuple, tuple]:
+    """The key and the values one transaction adds. `original` is (kind, occurred_on,
+    provider_id, recipient_id, competence_id) of what a correction reverses."""
+    sign = 1
+    if kind is TransactionKind.CORRECTION:
+        kind, occurred_on, provider_id, recipient_id, competence_id = original
+        sign = -1
+    # What the fund paid towards received hours: its leg is negative when it pays, positive
+    # when a correction gives the hours back.
+    fund_minutes = -fund_amount if kind is TransactionKind.EXCHANGE else 0
+    key = (month_of(occurred_on), kind.value, provider_id or 0, recipient_id or 0, competence_id or 0)
+    return key, (sign * minutes, sign, fund_minutes)
+
+
+def _upsert(rows: list[dict]) -> None:
+    table = MonthlyHours.__table__
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(KEY), set_={name: table.c[name] + statement.excluded[name] for name in VALUES})
+    db.session.execute(statement, rows)
+
+
+def record(tx: LedgerTransaction, fund_amount: int) -> None:
+    """Add one new ledger transaction to the monthly figures (`fund_amount`: the solidarity
+    fund's leg in it, 0 if none)."""
+    original = None
+    if tx.kind is TransactionKind.CORRECTION:
+        rev = tx.reverses
+        original = (rev.kind, rev.occurred_on, rev.provider_id, rev.recipient_id, rev.competence_id)
+    key, values = _row(tx.kind, tx.occurred_on, tx.provider_id, tx.recipient_id, tx.competence_id, tx.minutes,
+                       fund_amount, original=original)
+    _upsert([dict(zip(KEY + VALUES, key + values, strict=True))])
+
+
+def recompute() -> dict[tuple, list[int]]:
+    """The monthly figures computed from the ledger alone (streamed, one pass)."""
+    tx, orig = LedgerTransaction, aliased(LedgerTransaction)
+    fund_id = db.session.scalar(sa.select(Account.id).where(Account.kind == AccountKind.SOLIDARITY,
+                                                            Account.organisation_id.is_(None)))
+    fund_entry = aliased(Entry)
+    query = (sa.select(tx.kind, tx.occurred_on, tx.provider_id, tx.recipient_id, tx.competence_id, tx.minutes,
+                       sa.func.coalesce(fund_entry.amount_minutes, 0), orig.kind, orig.occurred_on,
+                       orig.provider_id, orig.recipient_id, orig.competence_id)
+             .outerjoin(orig, tx.reverses_id == orig.id)
+             .outerjoin(fund_entry, sa.and_(fund_entry.transaction_id == tx.id, fund_entry.account_id == fund_id))
+             .order_by(tx.id))
+    totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for row in db.session.execute(query.execution_options(yield_per=50_000)):
+        original = tuple(row[7:]) if row[0] is TransactionKind.CORRECTION else None
+        key, values = _row(*row[:7], original=original)
+        total = totals[key]
+        for i, value in enumerate(values):
+            total[i] += value
+    return dict(totals)
+
+
+def rebuild(batch: int = 20_000) -> int:
+    """Replace the table's content with a recomputation from the ledger; returns the rows."""
+    totals = recompute()
+    db.session.execute(sa.delete(MonthlyHours))
+    rows = [dict(zip(KEY + VALUES, key + tuple(values), strict=True)) for key, values in sorted(totals.items())]
+    for start in range(0, len(rows), batch):
+        db.session.execute(sa.insert(MonthlyHours), rows[start:start + batch])
+    db.session.flush()
+    # Fresh statistics, or the query planner takes a million rows for a handful.
+    db.session.execute(sa.text(f"ANALYZE {MonthlyHours.__tablename__}"))
+    return len(rows)
+
+
+@dataclass
+class Check:
+    rows: int = 0
+    differences: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences
+
+
+def check() -> Check:
+    """Compare the table with a recomputation from the ledger (reads only)."""
+    expected = recompute()
+    stored = {tuple(row[:5]): list(row[5:]) for row in db.session.execute(
+        sa.select(*(MonthlyHours.__table__.c[name] for name in KEY + VALUES)))}
+    report = Check(rows=len(stored))
+    for key in sorted(set(expected) | set(stored), key=str):
+        want, have = expected.get(key, [0, 0, 0]), stored.get(key, [0, 0, 0])
+        if want != have:
+            report.differences.append(f"{key}: table {have}, ledger {want}")
+    return report

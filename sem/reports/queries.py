@@ -1,0 +1,578 @@
+"""Impact figures, read-only. Hours come from the monthly table (`report_monthly_hours`),
+kept with the ledger; needs, proposals and offers from the market and exchanges tables.
+
+Every figure is computed for a `ReportFilters`: a period of whole months (Europe/Brussels)
+and, optionally, a sector, a target public and a commune. An exchange counts when its
+provider or its recipient matches the organisation filters; member-level figures count the
+members that match them. Stages, sectors and communes are the organisations' current ones.
+"""
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from sem.catalogue.models import Competence, Domain, Term, TermKind
+from sem.core.db import utcnow
+from sem.exchanges.models import Exchange, Proposal
+from sem.extensions import db
+from sem.ledger.models import Account, AccountKind, TransactionKind
+from sem.market.models import Need, Offer, PostStatus
+from sem.members.models import Organisation, OrgStatus, Stage, organisation_term
+from sem.reports.aggregate import month_of
+from sem.reports.models import MonthlyHours
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+EXCHANGE = TransactionKind.EXCHANGE.value
+INACTIVE_MONTHS = 3  # "inactive for three months": nothing since the first day of the month three months back
+LIST_LIMIT = 100  # member lists on the page; the exports hold them all
+# Balance spread: the upper bounds (in minutes) of each bucket; the last one is open.
+BALANCE_BUCKETS = (-1200, -600, -300, -1, 0, 300, 600, 1200, 3000)
+
+
+# --- filters --------------------------------------------------------------------------------
+
+
+def add_months(month: date, n: int) -> date:
+    index = month.year * 12 + month.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass
+class ReportFilters:
+    month_from: date  # first day of the first month
+    month_to: date  # first day of the last month (included)
+    sector_id: int | None = None
+    public_id: int | None = None
+    commune: str | None = None
+
+    @classmethod
+    def default(cls, *, months: int = 12, now: datetime | None = None, **kwargs) -> "ReportFilters":
+        """The last `months` months, this one included."""
+        this_month = month_of(now or utcnow())
+        return cls(month_from=add_months(this_month, -(months - 1)), month_to=this_month, **kwargs)
+
+    @property
+    def months(self) -> list[date]:
+        months, month = [], self.month_from
+        while month <= self.month_to:
+            months.append(month)
+            month = add_months(month, 1)
+        return months
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.month_from, datetime.min.time(), tzinfo=BRUSSELS)
+
+    @property
+    def end(self) -> datetime:
+        """The first instant after the period."""
+        return datetime.combine(add_months(self.month_to, 1), datetime.min.time(), tzinfo=BRUSSELS)
+
+    @property
+    def filters_organisations(self) -> bool:
+        return bool(self.sector_id or self.public_id or self.commune)
+
+    def args(self) -> dict:
+        """The filters as URL query arguments (for links and exports)."""
+        values = {"from": self.month_from.strftime("%Y-%m"), "to": self.month_to.strftime("%Y-%m"),
+                  "sector": self.sector_id, "public": self.public_id, "commune": self.commune}
+        return {key: value for key, value in values.items() if value}
+
+    def organisation_ids(self):
+        """A subquery of the organisations that match the sector, public and commune filters."""
+        query = sa.select(Organisation.id)
+        if self.commune:
+            query = query.where(Organisation.commune == self.commune)
+        for term_id in (self.sector_id, self.public_id):
+            if term_id:
+                query = query.where(sa.exists().where(organisation_term.c.organisation_id == Organisation.id,
+                                                      organisation_term.c.term_id == term_id))
+        return query
+
+
+# --- organisations ----------------------------------------------------------------------------
+
+
+@dataclass
+class OrgInfo:
+    id: int
+    name: str
+    stage: Stage
+    status: OrgStatus
+    commune: str
+    sectors: list[int] = field(default_factory=list)
+    publics: list[int] = field(default_factory=list)
+
+
+def organisations() -> dict[int, OrgInfo]:
+    """Every organisation with its stage, commune, sectors and publics (a few columns each)."""
+    infos = {row.id: OrgInfo(row.id, row.name, row.stage, row.status, row.commune) for row in db.session.execute(
+        sa.select(Organisation.id, Organisation.name, Organisation.stage, Organisation.status, Organisation.commune))}
+    for org_id, term_id, kind in db.session.execute(
+            sa.select(organisation_term.c.organisation_id, organisation_term.c.term_id, Term.kind)
+            .join(Term, Term.id == organisation_term.c.term_id)
+            .where(Term.kind.in_([TermKind.SECTOR, TermKind.PUBLIC]))
+            .order_by(organisation_term.c.organisation_id, organisation_term.c.term_id)):
+        info = infos.get(org_id)
+        if info is not None:
+            (info.sectors if kind is TermKind.SECTOR else info.publics).append(term_id)
+    return infos
+
+
+def terms(kind: TermKind) -> dict[int, Term]:
+    return {term.id: term for term in db.session.scalars(
+        sa.select(Term).where(Term.kind == kind).order_by(Term.label_fr, Term.id))}
+
+
+def communes() -> list[str]:
+    return list(db.session.scalars(sa.select(Organisation.commune).where(Organisation.status == OrgStatus.APPROVED)
+                                   .distinct().order_by(Organisation.commune)))
+
+
+# --- hours from the monthly table -------------------------------------------------------------
+
+
+def _hours_query(filters: ReportFilters, *columns, kind: str = EXCHANGE):
+    mh = MonthlyHours
+    query = sa.select(*columns).where(mh.kind == kind, mh.month >= filters.month_from, mh.month <= filters.month_to)
+    if filters.filters_organisations:
+        ids = filters.organisation_ids()
+        query = query.where(sa.or_(mh.provider_id.in_(ids), mh.recipient_id.in_(ids)))
+    return query
+
+
+@dataclass
+class MonthRow:
+    month: date
+    minutes: int = 0
+    exchanges: int = 0
+    fund_minutes: int = 0
+
+
+def by_month(filters: ReportFilters) -> list[MonthRow]:
+    """Hours exchanged, exchanges and the fund's share, for every month of the period."""
+    mh = MonthlyHours
+    rows = {row.month: MonthRow(row.month, int(row.minutes), int(row.exchanges), int(row.fund))
+            for row in db.session.execute(_hours_query(
+                filters, mh.month, sa.func.sum(mh.minutes).label("minutes"),
+                sa.func.sum(mh.count).label("exchanges"), sa.func.sum(mh.fund_minutes).label("fund"))
+                .group_by(mh.month))}
+    return [rows.get(month, MonthRow(month)) for month in filters.months]
+
+
+@dataclass
+class PairRow:
+    provider_id: int
+    recipient_id: int
+    minutes: int
+    exchanges: int
+
+
+def by_pair(filters: ReportFilters, organisation_id: int | None = None) -> list[PairRow]:
+    """Hours and exchanges from each provider to each recipient over the period (pairs whose
+    exchanges were all corrected away are left out)."""
+    mh = MonthlyHours
+    query = _hours_query(filters, mh.provider_id, mh.recipient_id, sa.func.sum(mh.minutes), sa.func.sum(mh.count))
+    if organisation_id is not None:
+        query = query.where(sa.or_(mh.provider_id == organisation_id, mh.recipient_id == organisation_id))
+    query = query.group_by(mh.provider_id, mh.recipient_id).having(sa.func.sum(mh.count) > 0)
+    return [PairRow(p, r, int(m), int(c)) for p, r, m, c in db.session.execute(query)]
+
+
+@dataclass
+class CompetenceRow:
+    competence_id: int
+    label: str
+    domain: str
+    minutes: int
+    exchanges: int
+
+
+def _competence_labels(ids) -> dict[int, tuple[str, str]]:
+    ids = [i for i in ids if i]
+    if not ids:
+        return {}
+    rows = db.session.execute(sa.select(Competence, Domain).join(Domain, Competence.domain_id == Domain.id)
+                              .where(Competence.id.in_(ids)))
+    return {competence.id: (competence.label, domain.label) for competence, domain in rows}
+
+
+def by_competence(filters: ReportFilters) -> list[tuple[int, int, int]]:
+    """(competence id, minutes, exchanges) over the period."""
+    mh = MonthlyHours
+    return [(cid, int(m), int(c)) for cid, m, c in db.session.execute(
+        _hours_query(filters, mh.competence_id, sa.func.sum(mh.minutes), sa.func.sum(mh.count))
+        .group_by(mh.competence_id).having(sa.func.sum(mh.count) > 0))]
+
+
+def with_competence_labels(rows: list[tuple[int, int, int]]) -> list[CompetenceRow]:
+    """The rows with their labels in the page's language, most hours first."""
+    labels = _competence_labels([row[0] for row in rows])
+    result = [CompetenceRow(cid, *labels.get(cid, (str(_l("No competence")), "")), m, c) for cid, m, c in rows]
+    return sorted(result, key=lambda r: (-r.minutes, r.label))
+
+
+# --- the dashboard ------------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    minutes: int = 0
+    exchanges: int = 0
+    partnerships: int = 0
+    emerging_minutes: int = 0  # hours received by emerging members
+    cross_sector_minutes: int = 0  # between organisations that share no sector
+    fund_minutes: int = 0
+    givers_and_receivers: int = 0
+    active_members: int = 0
+    members: int = 0
+
+    @property
+    def cross_sector_share(self) -> float | None:
+        return self.cross_sector_minutes / self.minutes if self.minutes else None
+
+    @property
+    def emerging_share(self) -> float | None:
+        return self.emerging_minutes / self.minutes if self.minutes else None
+
+
+@dataclass
+class Member:
+    id: int
+    name: str
+    stage: Stage
+    commune: str
+
+
+def members(filters: ReportFilters) -> dict[int, Member]:
+    """The approved members that match the organisation filters."""
+    query = sa.select(Organisation.id, Organisation.name, Organisation.stage, Organisation.commune).where(
+        Organisation.status == OrgStatus.APPROVED)
+    if filters.filters_organisations:
+        query = query.where(Organisation.id.in_(filters.organisation_ids()))
+    return {row.id: Member(*row) for row in db.session.execute(query)}
+
+
+@dataclass
+class Summary:
+    """What the pair-level hours tell: partnerships, stages, sectors, communes, reciprocity."""
+
+    figures: Figures
+    stages: dict[tuple[Stage, Stage], list[int]]  # (provider stage, recipient stage) → [minutes, exchanges]
+    sectors: dict[int, list[int]]  # sector id → [minutes given, minutes received]
+    communes: dict[str, list[int]]  # commune → [active members, minutes given, minutes received]
+    reciprocity: dict[str, int]  # "both", "gives", "receives", "neither" → members
+
+
+def summarise(filters: ReportFilters, months: list[MonthRow], members_: dict[int, Member]) -> Summary:
+    """One statement: the period's hours per (provider, recipient) pair, computed once (a
+    common table expression), then aggregated along every axis in the database, so that only
+    small results travel. Sides outside the organisation filters count in the exchanges, not
+    as members (they give or receive nothing in the sector and commune tables)."""
+    mh = MonthlyHours
+    pairs = (_hours_query(filters, mh.provider_id.label("p"), mh.recipient_id.label("r"),
+                          sa.func.sum(mh.minutes).label("m"), sa.func.sum(mh.count).label("c"))
+             .group_by(mh.provider_id, mh.recipient_id).having(sa.func.sum(mh.count) > 0).cte("pairs"))
+    prov, reci = sa.orm.aliased(Organisation), sa.orm.aliased(Organisation)
+    text = sa.String(60)
+
+    def row(label: str, key1, key2, minutes, count):
+        return [sa.literal(label, text).label("what"), sa.cast(key1, text).label("k1"), sa.cast(key2, text).label("k2"),
+                sa.cast(sa.func.coalesce(minutes, 0), sa.BigInteger).label("m"),
+                sa.cast(sa.func.coalesce(count, 0), sa.BigInteger).label("c")]
+
+    def side_filter(column):
+        return column.in_(filters.organisation_ids()) if filters.filters_organisations else sa.true()
+
+    low = sa.case((pairs.c.p < pairs.c.r, pairs.c.p), else_=pairs.c.r)
+    high = sa.case((pairs.c.p < pairs.c.r, pairs.c.r), else_=pairs.c.p)
+    distinct_pairs = sa.select(low.label("lo"), high.label("hi")).where(pairs.c.p > 0, pairs.c.r > 0).distinct() \
+        .subquery()
+    a, b = organisation_term.alias("a"), organisation_term.alias("b")
+    sector_terms = sa.select(Term.id).where(Term.kind == TermKind.SECTOR)
+    # Pairs that share a sector (once each, however many they share): joins, not a probe per pair.
+    sharing = (sa.select(pairs.c.p, pairs.c.r, pairs.c.m, pairs.c.c)
+               .join(a, a.c.organisation_id == pairs.c.p)
+               .join(b, sa.and_(b.c.organisation_id == pairs.c.r, b.c.term_id == a.c.term_id))
+               .where(a.c.term_id.in_(sector_terms)).distinct().subquery())
+    ot = organisation_term
+    parts = [
+        sa.select(*row("stage", prov.stage, reci.stage, sa.func.sum(pairs.c.m), sa.func.sum(pairs.c.c)))
+        .join(prov, prov.id == pairs.c.p).join(reci, reci.id == pairs.c.r).group_by(prov.stage, reci.stage),
+        sa.select(*row("partnerships", "", "", sa.func.count(), 0)).select_from(distinct_pairs),
+        sa.select(*row("same_sector", "", "", sa.func.sum(sharing.c.m), sa.func.sum(sharing.c.c))),
+    ]
+    for side, column in (("given", pairs.c.p), ("received", pairs.c.r)):
+        # Per organisation first (a few thousand rows), then per sector.
+        totals = (sa.select(column.label("org"), sa.func.sum(pairs.c.m).label("m"))
+                  .where(side_filter(column)).group_by(column).subquery())
+        parts += [
+            sa.select(*row(f"sector_{side}", ot.c.term_id, "", sa.func.sum(totals.c.m), 0))
+            .join(ot, ot.c.organisation_id == totals.c.org)
+            .where(ot.c.term_id.in_(sector_terms)).group_by(ot.c.term_id),
+            sa.select(*row(f"org_{side}", totals.c.org, "", totals.c.m, 0)),
+        ]
+    rows = db.session.execute(sa.union_all(*parts)).all()
+
+    figures = Figures(minutes=sum(m.minutes for m in months), exchanges=sum(m.exchanges for m in months),
+                      fund_minutes=sum(m.fund_minutes for m in months))
+    stages: dict = {}
+    sectors: dict = defaultdict(lambda: [0, 0])
+    given: dict[int, int] = {}
+    received: dict[int, int] = {}
+    same_sector = 0
+    for what, k1, k2, minutes, count in rows:
+        if what == "stage":
+            stages[(Stage(k1), Stage(k2))] = [int(minutes), int(count)]
+        elif what == "partnerships":
+            figures.partnerships = int(minutes)
+        elif what == "same_sector":
+            same_sector = int(minutes)
+        elif what == "sector_given":
+            sectors[int(k1)][0] = int(minutes)
+        elif what == "sector_received":
+            sectors[int(k1)][1] = int(minutes)
+        elif what == "org_given" and int(k1):
+            given[int(k1)] = int(minutes)
+        elif what == "org_received" and int(k1):
+            received[int(k1)] = int(minutes)
+    figures.emerging_minutes = sum(v[0] for (_p, r), v in stages.items() if r is Stage.EMERGING)
+    # Fund movements have no organisation on one side: they are in no stage pair.
+    exchanged = sum(v[0] for v in stages.values())
+    figures.cross_sector_minutes = exchanged - same_sector
+    givers, receivers = set(given), set(received)
+    communes_: dict = defaultdict(lambda: [0, 0, 0])
+    names = {}
+    missing = (givers | receivers) - set(members_)
+    if missing:  # suspended members, for instance: still counted where they are
+        names = {row.id: row.commune for row in db.session.execute(
+            sa.select(Organisation.id, Organisation.commune).where(Organisation.id.in_(missing)))}
+
+    def commune_of(org_id: int) -> str:
+        return members_[org_id].commune if org_id in members_ else names.get(org_id, "")
+
+    for org_id in givers | receivers:
+        cell = communes_[commune_of(org_id)]
+        cell[0] += 1
+        cell[1] += given.get(org_id, 0)
+        cell[2] += received.get(org_id, 0)
+    member_ids = set(members_)
+    figures.givers_and_receivers = len(givers & receivers)
+    figures.active_members = len(givers | receivers)
+    figures.members = len(member_ids)
+    reciprocity = {"both": len(givers & receivers), "gives": len(givers - receivers),
+                   "receives": len(receivers - givers), "neither": len(member_ids - givers - receivers)}
+    return Summary(figures, stages, dict(sectors), dict(communes_), reciprocity)
+
+
+def balance_spread(filters: ReportFilters, members_: dict[int, Member]) -> list[tuple[int | None, int | None, int]]:
+    """Members by current balance: (low bound exclusive, high bound inclusive, members);
+    None for an open end."""
+    balances = [balance for org_id, balance in db.session.execute(
+        sa.select(Account.organisation_id, Account.balance_minutes).where(Account.kind == AccountKind.ORGANISATION))
+        if org_id in members_]
+    # Members that never had an account have a zero balance.
+    balances += [0] * (len(members_) - len(balances))
+    buckets, low = [], None
+    for high in (*BALANCE_BUCKETS, None):
+        count = sum(1 for b in balances if (low is None or b > low) and (high is None or b <= high))
+        buckets.append((low, high, count))
+        low = high
+    return buckets
+
+
+@dataclass
+class FundRow:
+    month: date
+    donated: int = 0  # members' donations to the fund
+    granted: int = 0  # coordinators' grants to the fund
+    paid: int = 0  # hours the fund paid for emerging members
+
+
+def fund_by_month(filters: ReportFilters, months: list[MonthRow]) -> list[FundRow]:
+    mh = MonthlyHours
+    rows = {m.month: FundRow(m.month, paid=m.fund_minutes) for m in months}
+    donations = _hours_query(filters, mh.month, sa.func.sum(mh.minutes), kind=TransactionKind.DONATION.value)
+    for month, minutes in db.session.execute(donations.group_by(mh.month)):
+        rows[month].donated = int(minutes)
+    grants = (sa.select(mh.month, sa.func.sum(mh.minutes))
+              .where(mh.kind == TransactionKind.GRANT.value, mh.recipient_id == 0,
+                     mh.month >= filters.month_from, mh.month <= filters.month_to).group_by(mh.month))
+    for month, minutes in db.session.execute(grants):
+        rows[month].granted = int(minutes)
+    return [rows[m.month] for m in months]
+
+
+def fund_balance() -> int:
+    return db.session.scalar(sa.select(Account.balance_minutes).where(
+        Account.kind == AccountKind.SOLIDARITY, Account.organisation_id.is_(None))) or 0
+
+
+@dataclass
+class NeedRow:
+    competence_id: int
+    label: str
+    domain: str
+    posted: int = 0
+    met: int = 0  # an exchange started on it
+    proposed: int = 0  # it received at least one proposal
+    days_to_proposal: list[float] = field(default_factory=list)
+
+    @property
+    def unmet(self) -> int:
+        return self.posted - self.met
+
+    @property
+    def median_days(self) -> float | None:
+        return round(statistics.median(self.days_to_proposal), 1) if self.days_to_proposal else None
+
+
+def needs_by_competence(filters: ReportFilters) -> tuple[list[NeedRow], NeedRow]:
+    """Needs posted in the period: met (an exchange started) or not, and the time from the
+    need to its first proposal (Proposal.created_at - Need.created_at), by competence."""
+    first_proposal = (sa.select(sa.func.min(Proposal.created_at)).where(Proposal.need_id == Need.id)
+                      .correlate(Need).scalar_subquery())
+    met = sa.exists().where(Exchange.need_id == Need.id)
+    query = (sa.select(Need.competence_id, Need.created_at, first_proposal, met)
+             .where(Need.created_at >= filters.start.astimezone(UTC), Need.created_at < filters.end.astimezone(UTC)))
+    if filters.filters_organisations:
+        query = query.where(Need.organisation_id.in_(filters.organisation_ids()))
+    rows: dict[int, NeedRow] = {}
+    total = NeedRow(0, "", "")
+    for competence_id, created, proposed_at, was_met in db.session.execute(query):
+        row = rows.get(competence_id)
+        if row is None:
+            row = rows[competence_id] = NeedRow(competence_id, "", "")
+        for target in (row, total):
+            target.posted += 1
+            target.met += 1 if was_met else 0
+            if proposed_at is not None:
+                if proposed_at.tzinfo is None:  # SQLite gives the subquery's value without its type
+                    proposed_at = proposed_at.replace(tzinfo=UTC)
+                target.proposed += 1
+                target.days_to_proposal.append(max(0.0, (proposed_at - created).total_seconds() / 86400))
+    return list(rows.values()), total
+
+
+def with_need_labels(rows: list[NeedRow]) -> list[NeedRow]:
+    """Copies of the rows with their labels in the page's language, most unmet first."""
+    labels = _competence_labels([row.competence_id for row in rows])
+    labelled = [replace(row, label=labels.get(row.competence_id, ("", ""))[0],
+                        domain=labels.get(row.competence_id, ("", ""))[1]) for row in rows]
+    return sorted(labelled, key=lambda r: (-r.unmet, r.label))
+
+
+def inactive_since(now: datetime | None = None) -> date:
+    """The first month of "the last three months": members with no hours since are inactive."""
+    return add_months(month_of(now or utcnow()), -INACTIVE_MONTHS)
+
+
+def inactive_members(members_: dict[int, Member], *, now: datetime | None = None) -> list[Member]:
+    """Members (matching the filters) that gave and received no hours in the last three
+    months (by the month the hours were given, this month included)."""
+    mh = MonthlyHours
+    since = inactive_since(now)
+    active = set()
+    for column in (mh.provider_id, mh.recipient_id):
+        active.update(db.session.scalars(sa.select(column).where(mh.kind == EXCHANGE, mh.month >= since)
+                                         .group_by(column).having(sa.func.sum(mh.count) > 0)))
+    return _sorted(m for m in members_.values() if m.id not in active)
+
+
+def members_without_offers(members_: dict[int, Member]) -> list[Member]:
+    """Members (matching the filters) that have no open offer."""
+    offering = set(db.session.scalars(sa.select(Offer.organisation_id).where(Offer.status == PostStatus.OPEN)
+                                      .distinct()))
+    return _sorted(m for m in members_.values() if m.id not in offering)
+
+
+def _sorted(members_) -> list[Member]:
+    return sorted(members_, key=lambda m: (m.name.lower(), m.id))
+
+
+# --- one organisation -------------------------------------------------------------------------
+
+
+@dataclass
+class PartnerRow:
+    id: int
+    name: str
+    given: int = 0  # minutes this organisation gave to the partner
+    received: int = 0
+    exchanges: int = 0
+
+
+@dataclass
+class OrgCompetenceRow:
+    competence_id: int
+    label: str
+    domain: str
+    given: int = 0
+    received: int = 0
+
+
+@dataclass
+class OrgMonthRow:
+    month: date
+    given: int = 0
+    received: int = 0
+
+
+@dataclass
+class OrganisationReport:
+    given: int
+    received: int
+    exchanges: int
+    partners: list[PartnerRow]
+    competences: list[OrgCompetenceRow]
+    months: list[OrgMonthRow]
+
+
+def organisation_report(org: Organisation, filters: ReportFilters) -> OrganisationReport:
+    """Hours given and received by one organisation over the period, by partner, competence
+    and month (from the monthly table)."""
+    mh = MonthlyHours
+    rows = db.session.execute(
+        sa.select(mh.month, mh.provider_id, mh.recipient_id, mh.competence_id, mh.minutes, mh.count)
+        .where(mh.kind == EXCHANGE, mh.month >= filters.month_from, mh.month <= filters.month_to,
+               sa.or_(mh.provider_id == org.id, mh.recipient_id == org.id))).all()
+    partners: dict[int, PartnerRow] = {}
+    competences: dict[int, OrgCompetenceRow] = {}
+    months = {month: OrgMonthRow(month) for month in filters.months}
+    given = received = exchanges = 0
+    for month, provider_id, recipient_id, competence_id, minutes, count in rows:
+        gives = provider_id == org.id
+        partner_id = recipient_id if gives else provider_id
+        partner = partners.setdefault(partner_id, PartnerRow(partner_id, ""))
+        competence = competences.setdefault(competence_id, OrgCompetenceRow(competence_id, "", ""))
+        exchanges += count
+        partner.exchanges += count
+        if gives:
+            given += minutes
+            partner.given += minutes
+            competence.given += minutes
+            months[month].given += minutes
+        else:
+            received += minutes
+            partner.received += minutes
+            competence.received += minutes
+            months[month].received += minutes
+    names = {org_id: name for org_id, name in db.session.execute(
+        sa.select(Organisation.id, Organisation.name).where(Organisation.id.in_(list(partners))))} if partners else {}
+    for partner in partners.values():
+        partner.name = names.get(partner.id, "")
+    labels = _competence_labels(list(competences))
+    for competence in competences.values():
+        competence.label, competence.domain = labels.get(competence.competence_id, (str(_l("No competence")), ""))
+    return OrganisationReport(
+        given=given, received=received, exchanges=exchanges,
+        partners=sorted((p for p in partners.values() if p.exchanges > 0 or p.given or p.received),
+                        key=lambda p: (-(p.given + p.received), p.name.lower())),
+        competences=sorted((c for c in competences.values() if c.given or c.received),
+                           key=lambda c: (-(c.given + c.received), c.label)),
+        months=list(months.values()))

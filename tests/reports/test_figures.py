@@ -1,0 +1,144 @@
+"""Report figures against values computed by hand on the small network of conftest.py."""
+
+from datetime import date
+
+import pytest
+
+from sem.extensions import db
+from sem.members.models import Organisation, Stage
+from sem.reports import aggregate, queries, tables
+from sem.reports.queries import ReportFilters
+
+PERIOD = ReportFilters(month_from=date(2026, 3, 1), month_to=date(2026, 5, 1))
+
+
+def period(**kwargs) -> ReportFilters:
+    return ReportFilters(month_from=PERIOD.month_from, month_to=PERIOD.month_to, **kwargs)
+
+
+def test_hours_per_month_leave_out_the_corrected_exchange(ctx, world):
+    months = queries.by_month(PERIOD)
+    assert [(m.month, m.minutes, m.exchanges, m.fund_minutes) for m in months] == [
+        (date(2026, 3, 1), 120, 1, 60),  # tx1, the fund paid one hour of it
+        (date(2026, 4, 1), 150, 2, 0),  # tx2 + tx3; tx4 and its correction cancel out
+        (date(2026, 5, 1), 45, 1, 0),  # tx5
+    ]
+
+
+def test_dashboard_headline_figures(ctx, world):
+    report = tables.dashboard(PERIOD)
+    f = report.figures
+    assert (f.minutes, f.exchanges, f.partnerships) == (315, 4, 3)  # {A,B} {B,C} {A,C}
+    assert f.emerging_minutes == 210  # B received 2 h + 1.5 h
+    assert f.cross_sector_minutes == 270  # all but C → A (both social action)
+    assert f.cross_sector_share == pytest.approx(270 / 315)
+    assert f.fund_minutes == 60
+    assert (f.givers_and_receivers, f.active_members, f.members) == (2, 3, 4)  # A and B give and receive
+    assert report.fund_balance == 30  # 1 h granted, 1 h paid, 0.5 h given
+
+
+def test_stages_sectors_communes_and_reciprocity(ctx, world):
+    t = tables.dashboard(PERIOD).tables
+    stages = {(row[0], row[1]): (row[2], row[3]) for row in t["stages"].rows}
+    assert [value for value in stages.values()] == [(45, 1), (210, 2), (60, 1), (0, 0)]
+    assert {row[0]: (row[1], row[2]) for row in t["sectors"].rows} == {
+        "Action sociale": (255, 105), "Culture et arts": (60, 210)}
+    assert t["communes"].rows == [["ixelles", 2, 255, 105], ["schaerbeek", 1, 60, 210]]
+    assert [row[1] for row in t["reciprocity"].rows] == [2, 1, 0, 1]  # both, gives, receives, neither
+
+
+def test_balance_spread_and_fund_use(ctx, world):
+    t = tables.dashboard(PERIOD).tables
+    # Today: A 0.75 h, B -1.5 h, C 1.25 h, D 0 (no account).
+    counts = [row[1] for row in t["balances"].rows]
+    assert counts == [0, 0, 0, 1, 1, 2, 0, 0, 0, 0]
+    assert t["fund"].rows == [[date(2026, 3, 1), 0, 60, 60], [date(2026, 4, 1), 0, 0, 0],
+                              [date(2026, 5, 1), 30, 0, 0]]
+
+
+def test_needs_met_unmet_and_time_to_first_proposal(ctx, world):
+    rows, total = queries.needs_by_competence(PERIOD)
+    rows = queries.with_need_labels(rows)
+    assert (total.posted, total.met, total.unmet, total.proposed, total.median_days) == (2, 1, 1, 1, 2.5)
+    assert [(r.posted, r.met, r.unmet, r.median_days) for r in rows] == [(1, 0, 1, None), (1, 1, 0, 2.5)]
+
+
+def test_competences_inactive_members_and_members_without_offers(ctx, world):
+    t = tables.dashboard(PERIOD).tables
+    assert [(row[2], row[3]) for row in t["competences"].rows] == [(120, 1), (105, 2), (90, 1)]
+    assert [row[0] for row in t["inactive"].rows] == ["Bravo", "Delta"]  # A and C exchanged ten days ago
+    assert [row[0] for row in t["no_offer"].rows] == ["Bravo", "Delta"]
+
+
+def test_sector_public_and_commune_filters(ctx, world):
+    culture = tables.dashboard(period(sector_id=world.culture))
+    assert (culture.figures.minutes, culture.figures.exchanges, culture.figures.partnerships) == (270, 3, 2)
+    assert culture.figures.members == 2  # B and D
+    children = tables.dashboard(period(public_id=world.children))  # C only
+    assert (children.figures.minutes, children.figures.exchanges) == (135, 2)
+    forest = tables.dashboard(period(commune="forest"))
+    assert (forest.figures.minutes, forest.figures.members) == (0, 1)
+    assert [row[0] for row in forest.tables["no_offer"].rows] == ["Delta"]
+
+
+def test_organisation_report(ctx, world):
+    report, t = tables.organisation_tables(db.session.get(Organisation, world.a), PERIOD)
+    assert (report.given, report.received, report.exchanges) == (120, 105, 3)
+    assert [(p.name, p.given, p.received, p.exchanges) for p in report.partners] == [
+        ("Bravo", 120, 60, 2), ("Charlie", 0, 45, 1)]  # tx4 and its correction: +1 -1
+    assert [(m.month, m.given, m.received) for m in report.months] == [
+        (date(2026, 3, 1), 120, 0), (date(2026, 4, 1), 0, 60), (date(2026, 5, 1), 0, 45)]
+    assert {row[0]: (row[2], row[3]) for row in t["competences"].rows}["Traduction écrite"] == (0, 105)
+
+
+def test_the_table_follows_the_ledger_and_equals_a_rebuild(ctx, world):
+    assert aggregate.check().ok
+    before = sorted(aggregate.recompute().items())
+    rows = aggregate.rebuild()
+    assert rows == len(before)
+    assert aggregate.check().ok
+    assert sorted(aggregate.recompute().items()) == before
+
+
+def test_check_reports_a_difference(ctx, world):
+    import sqlalchemy as sa
+
+    from sem.reports.models import MonthlyHours
+
+    db.session.execute(sa.update(MonthlyHours).where(MonthlyHours.month == date(2026, 3, 1),
+                                                     MonthlyHours.kind == "exchange").values(minutes=1))
+    report = aggregate.check()
+    assert not report.ok and "2026, 3, 1" in report.differences[0]
+
+
+def test_public_summary_counts_the_last_twelve_months(ctx, world):
+    summary = tables.public_summary()
+    assert len(summary.months.rows) == 12
+    assert summary.figures.minutes == sum(row[1] for row in summary.months.rows)
+
+
+def test_stage_labels_cover_every_pair(ctx, world):
+    rows = tables.dashboard(PERIOD).tables["stages"].rows
+    assert len(rows) == len(Stage) ** 2
+
+
+def test_cached_figures_follow_a_new_transaction_and_a_new_stage(app, ctx, world):
+    from sem.ledger import services as ledger
+    from sem.reports import cache
+    from tests.reports.conftest import at
+
+    cache.clear()
+    assert tables.dashboard(PERIOD).figures.minutes == 315
+    assert tables.dashboard(PERIOD).figures.minutes == 315  # from the cache
+    a, b = db.session.get(Organisation, world.a), db.session.get(Organisation, world.b)
+    ledger.settle_exchange(provider=b, recipient=a, minutes=15, idempotency_key="late", author=None,
+                           occurred_on=at("2026-05-20"), now=at("2026-05-20"))
+    assert tables.dashboard(PERIOD).figures.minutes == 330
+    a.stage = Stage.EMERGING
+    db.session.flush()
+    assert tables.dashboard(PERIOD).figures.emerging_minutes == 330  # A and B, the only recipients, are emerging
+    saved, app.config["REPORTS_CACHE_SECONDS"] = app.config["REPORTS_CACHE_SECONDS"], 0
+    try:
+        assert tables.dashboard(PERIOD).figures.minutes == 330
+    finally:
+        app.config["REPORTS_CACHE_SECONDS"] = saved
