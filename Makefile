@@ -36,7 +36,9 @@ run: install translations
 	@first=; [ -f instance/sem.db ] || first=1; \
 	SEM_ENV=development $(BIN)/flask db upgrade && \
 	if [ -n "$$first" ]; then SEM_ENV=development $(BIN)/flask sem demo; fi && \
-	SEM_ENV=development $(BIN)/flask run --host 127.0.0.1 --port 5000
+	{ SEM_ENV=development $(BIN)/flask sem scheduler & sched=$$!; \
+	  trap 'kill $$sched 2>/dev/null' EXIT INT TERM; \
+	  SEM_ENV=development $(BIN)/flask run --host 127.0.0.1 --port 5000; }
 
 chromium:
 	@command -v chromium >/dev/null || apt-get install -y -q chromium || \
