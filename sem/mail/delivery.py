@@ -16,6 +16,7 @@ This job commits by itself (after the claim, and after each message): what the S
 accepted must be recorded at once, whatever happens to the rest of the batch.
 """
 
+import email.policy
 import logging
 import os
 import random
@@ -136,8 +137,13 @@ def _retry(row: OutboxMessage, token: str, error: str, report: DeliveryReport, n
     report.retried += 1
 
 
+# Headers longer than 78 characters are folded, not turned into encoded words: a
+# List-Unsubscribe URL must reach mail clients as a plain <URL> (RFC 2369, 8058).
+POLICY = email.policy.SMTP.clone(max_line_length=998)
+
+
 def to_email(row: OutboxMessage) -> EmailMessage:
-    msg = EmailMessage()
+    msg = EmailMessage(policy=POLICY)
     msg["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     msg["To"] = row.recipient
     msg["Subject"] = row.subject

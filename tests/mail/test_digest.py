@@ -1,6 +1,7 @@
 """The weekly digest: one mail per subscribed person, in their language, with what matters
 to their organisation this week; at most once a week; nothing to say, no mail."""
 
+import re
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -61,6 +62,9 @@ def test_each_person_gets_the_digest_in_their_language_over_smtp(app, flow, smtp
     assert "0\u00a0u" in text  # the balance, in Dutch units
     assert 'lang="nl"' in html
     assert nl["List-Unsubscribe"].startswith("<http://sem.test/mail/unsubscribe/")
+    # Mail clients read the header as it travels: a plain <URL>, never an encoded word.
+    raw = next(env.content for env in smtp_server.messages if env.rcpt_tos[0] == email_of(app, pair.recipient_admin))
+    assert re.search(rb"^List-Unsubscribe: <http://sem\.test/mail/unsubscribe/[^>\s]+>\r?$", raw, re.M)
 
 
 def test_running_the_digest_twice_sends_it_once(app, flow, smtp_server):
