@@ -51,8 +51,8 @@ def create_app(config_class=None, **overrides) -> Flask:
     from sem.matching.views import bp as matching_bp
     from sem.members.coordination import bp as coordination_bp
     from sem.members.views import bp as members_bp
-    from sem.scheduler.views import bp as scheduler_bp
     from sem.reports.views import bp as reports_bp
+    from sem.scheduler.views import bp as scheduler_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(members_bp)

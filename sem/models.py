@@ -17,5 +17,5 @@ from sem.members.models import (  # noqa: F401
     OrganisationLanguage,
     Person,
 )
-from sem.scheduler.models import JobRun, SchedulerLease  # noqa: F401
 from sem.reports.models import MonthlyHours  # noqa: F401
+from sem.scheduler.models import JobRun, SchedulerLease  # noqa: F401

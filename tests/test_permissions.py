@@ -464,6 +464,8 @@ MAIL_MATRIX = [
     rule("POST", f"/coordination/mail/{MISSING}/retry",      *coordinators_only(404)),
     rule("GET",  "/coordination/digest/{member}",            *coordinators_only(200)),
     rule("GET",  "/coordination/digest/{coordinator}",       *coordinators_only(404)),  # no organisation, no digest
+    rule("GET",  "/coordination/digest/{member}/mail.html",  *coordinators_only(200)),
+    rule("GET",  "/coordination/digest/{coordinator}/mail.html", *coordinators_only(404)),
     rule("GET",  f"/coordination/digest/{MISSING}",          *coordinators_only(404)),
 ]
 MATRIX += MAIL_MATRIX

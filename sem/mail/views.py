@@ -2,7 +2,7 @@
 the outbox (failed and recent messages, with a retry) and the digest preview."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -120,17 +120,35 @@ def retry(message_id):
     return redirect(url_for(".outbox"))
 
 
-@bp.get("/coordination/digest/<int:person_id>")
-@login_required
-def digest_preview(person_id):
+def _digest_of(person_id: int):
     _coordinator()
     person = db.get_or_404(Person, person_id)
     digests = build_digests(person_ids=[person.id], include_sent=True)
     if not digests:
         abort(404)  # a coordinator without an organisation gets no digest
-    digest = digests[0]
+    return person, digests[0]
+
+
+@bp.get("/coordination/digest/<int:person_id>")
+@login_required
+def digest_preview(person_id):
+    person, digest = _digest_of(person_id)
     return render_template("mail_pages/digest_preview.html", person=person, digest=digest,
                            rendered=render_digest(digest))
+
+
+@bp.get("/coordination/digest/<int:person_id>/mail.html")
+@login_required
+def digest_preview_html(person_id):
+    """The digest's HTML part alone, for the preview's frame: mails carry inline styles,
+    which the site's policy forbids, so this response gets a policy of its own (styles
+    only: no script, no outside resource) and may only be framed by SEM itself."""
+    _person, digest = _digest_of(person_id)
+    response = make_response(render_digest(digest).html)
+    response.headers["Content-Security-Policy"] = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                                                   "frame-ancestors 'self'")
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
 
 
 MAIL_STATUS_LABELS = {

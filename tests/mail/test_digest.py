@@ -138,5 +138,13 @@ def test_coordinators_preview_a_members_digest(app, client, make, flow):
     organisation_page = client.get(f"/coordination/organisations/{pair.recipient}").get_data(as_text=True)
     assert f'href="/coordination/digest/{pair.recipient_admin}"' in organisation_page
     page = client.get(f"/coordination/digest/{pair.recipient_admin}").get_data(as_text=True)
-    assert "Hallo Person" in page and "Aide réseau" in page  # in the member's language, in an iframe
+    assert "Hallo Person" in page and "Aide réseau" in page  # the plain text, in the member's language
+    assert f'src="/coordination/digest/{pair.recipient_admin}/mail.html"' in page
+    # The HTML part in its frame, styled inline as mail clients show it: styles allowed, nothing else.
+    mail = client.get(f"/coordination/digest/{pair.recipient_admin}/mail.html")
+    assert mail.status_code == 200 and "Hallo Person" in mail.get_data(as_text=True)
+    assert 'style="' in mail.get_data(as_text=True)
+    policy = mail.headers["Content-Security-Policy"]
+    assert "style-src 'unsafe-inline'" in policy and "default-src 'none'" in policy and "script" not in policy
+    assert mail.headers["X-Frame-Options"] == "SAMEORIGIN"
     assert digests(app) == []  # a preview queues nothing
