@@ -286,6 +286,28 @@ def organisation_choices() -> list[tuple[int, str]]:
         .order_by(Organisation.name))]
 
 
+def organisations_named(text: str, limit: int = 10) -> list[tuple[int, str]]:
+    """The listed organisations a typed name designates, for the open ledger's filter: the
+    one with exactly this name (any case) if there is one, else up to `limit` whose name
+    contains it, by name. An id that is a listed organisation's designates it (links)."""
+    text = text.strip()
+    name = sa.func.lower(Organisation.name)
+    exact = sa.case((name == text.lower(), 0), else_=1)
+    rows = db.session.execute(
+        sa.select(Organisation.id, Organisation.name, exact)
+        .where(Organisation.status.in_(LISTED), name.contains(text.lower(), autoescape=True))
+        .order_by(exact, Organisation.name, Organisation.id).limit(limit + 1)).all()
+    if rows and rows[0][2] == 0:
+        return [(rows[0][0], rows[0][1])]
+    return [(row[0], row[1]) for row in rows]
+
+
+def organisation_name(org_id: int) -> str | None:
+    """The name of a listed organisation (None: no such member)."""
+    return db.session.scalar(sa.select(Organisation.name).where(Organisation.id == org_id,
+                                                                Organisation.status.in_(LISTED)))
+
+
 # --- coordinators: balances, fund levels, floors ----------------------------------------------
 
 
