@@ -8,7 +8,7 @@ from wtforms import BooleanField, DateField, HiddenField, SelectField, StringFie
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from sem.catalogue import services as catalogue
-from sem.core.forms import REQUIRED, LongSelect, MultiCheckboxField
+from sem.core.forms import REQUIRED, MultiCheckboxField
 from sem.ledger.models import AccountKind, TransactionKind
 from sem.market.forms import HoursField, int_or_none, to_minutes
 from sem.members.labels import STAGE_LABELS
@@ -91,16 +91,17 @@ class LedgerFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    organisation = SelectField(_l("Organisation"), coerce=int_or_none, validate_choice=False, validators=[Optional()],
-                               widget=LongSelect())
+    # A name typed (matched on the server, so it works without JavaScript), not a list of
+    # every organisation of the network: a federation has thousands. Links name one by id
+    # (`organisation=`), which the view reads itself.
+    org = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
     competence = SelectField(_l("Competence"), coerce=int_or_none, validate_choice=False, validators=[Optional()])
     kind = SelectField(_l("Kind"), validators=[Optional()])
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])
 
-    def __init__(self, formdata, *, organisations: list[tuple[int, str]]):
+    def __init__(self, formdata):
         super().__init__(formdata)
-        self.organisation.choices = [("", _l("All organisations")), *organisations]
         # Grouped by domain: the template draws this select itself, with an "all" option first.
         self.competence.choices = catalogue.competence_choices([self.competence.data])
         self.kind.choices = [("", _l("All kinds")), *((kind.value, label) for kind, label in KIND_LABELS.items())]

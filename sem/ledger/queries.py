@@ -141,14 +141,26 @@ class LedgerRow(NamedTuple):
     fund_minutes: int | None  # the solidarity fund's entry in this transaction, if any
 
 
-def _ledger_query():
+def _reversed_by():
+    """The correction that reverses the row's transaction, as a column. Correlated
+    subqueries (not outer joins) for the per-row extras: they run for the rows of the page
+    only, where a join made SQLite build a Bloom filter over every ledger entry first."""
     correction = aliased(LedgerTransaction)
-    fund_entry = aliased(Entry)
-    return (sa.select(LedgerTransaction, Competence, correction.id, fund_entry.amount_minutes)
+    return (sa.select(correction.id).where(correction.reverses_id == LedgerTransaction.id)
+            .correlate(LedgerTransaction).scalar_subquery())
+
+
+def _entry_minutes(account_id, column=None):
+    """The amount (or `column`) of the row's transaction's entry on this account, as a column."""
+    entry = aliased(Entry)
+    return (sa.select(column(entry) if column else entry.amount_minutes)
+            .where(entry.transaction_id == LedgerTransaction.id, entry.account_id == account_id)
+            .correlate(LedgerTransaction).scalar_subquery())
+
+
+def _ledger_query():
+    return (sa.select(LedgerTransaction, Competence, _reversed_by(), _entry_minutes(_fund_id()))
             .outerjoin(Competence, Competence.id == LedgerTransaction.competence_id)
-            .outerjoin(correction, correction.reverses_id == LedgerTransaction.id)
-            .outerjoin(fund_entry, sa.and_(fund_entry.transaction_id == LedgerTransaction.id,
-                                           fund_entry.account_id == _fund_id()))
             .options(joinedload(LedgerTransaction.provider), joinedload(LedgerTransaction.recipient)))
 
 
@@ -216,23 +228,24 @@ def history_page(org: Organisation, page: int = 1, per_page: int = HISTORY_PAGE_
 
     Every transaction that moves an organisation's account names it as provider or
     recipient; an exchange the solidarity fund paid in full names it too, without an entry."""
-    own, fund_entry, correction = aliased(Entry), aliased(Entry), aliased(LedgerTransaction)
     account_id = sa.select(Account.id).where(Account.organisation_id == org.id).scalar_subquery()
-    query = (sa.select(LedgerTransaction, Competence, own.amount_minutes, own.balance_after,
-                       fund_entry.amount_minutes, correction.id)
+    involved = sa.or_(LedgerTransaction.provider_id == org.id, LedgerTransaction.recipient_id == org.id)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(LedgerTransaction).where(involved))
+    page = max(1, min(page, max(1, math.ceil(total / per_page))))
+    # The page's transaction ids first, from the provider and recipient indexes (an OR under
+    # ORDER BY id made SQLite walk the whole ledger backwards), then their rows and extras.
+    tx = LedgerTransaction
+    ids = sa.union(sa.select(tx.id.label("id")).where(tx.provider_id == org.id),
+                   sa.select(tx.id.label("id")).where(tx.recipient_id == org.id)).subquery()
+    page_ids = (sa.select(ids.c.id).order_by(ids.c.id.desc()).limit(per_page).offset((page - 1) * per_page))
+    query = (sa.select(LedgerTransaction, Competence, _entry_minutes(account_id),
+                       _entry_minutes(account_id, lambda entry: entry.balance_after), _entry_minutes(_fund_id()),
+                       _reversed_by())
              .outerjoin(Competence, Competence.id == LedgerTransaction.competence_id)
-             .outerjoin(own, sa.and_(own.transaction_id == LedgerTransaction.id, own.account_id == account_id))
-             .outerjoin(fund_entry, sa.and_(fund_entry.transaction_id == LedgerTransaction.id,
-                                            fund_entry.account_id == _fund_id()))
-             .outerjoin(correction, correction.reverses_id == LedgerTransaction.id)
-             .where(sa.or_(LedgerTransaction.provider_id == org.id, LedgerTransaction.recipient_id == org.id))
+             .where(LedgerTransaction.id.in_(page_ids))
              .options(joinedload(LedgerTransaction.provider), joinedload(LedgerTransaction.recipient))
              .order_by(LedgerTransaction.id.desc()))
-    # The outer joins add columns, never rows: count the transactions alone (the fund's entries
-    # joined for counting made PostgreSQL read every one of them).
-    count_query = sa.select(LedgerTransaction.id).where(
-        sa.or_(LedgerTransaction.provider_id == org.id, LedgerTransaction.recipient_id == org.id))
-    result = _paginate(query, page, per_page, count_query)
+    result = Page(items=db.session.execute(query).all(), page=page, per_page=per_page, total=total)
     result.items = [HistoryRow(*row) for row in result.items]
     return result
 
@@ -271,6 +284,28 @@ def organisation_choices() -> list[tuple[int, str]]:
     return [tuple(row) for row in db.session.execute(
         sa.select(Organisation.id, Organisation.name).where(Organisation.status.in_(LISTED))
         .order_by(Organisation.name))]
+
+
+def organisations_named(text: str, limit: int = 10) -> list[tuple[int, str]]:
+    """The listed organisations a typed name designates, for the open ledger's filter: the
+    one with exactly this name (any case) if there is one, else up to `limit` whose name
+    contains it, by name. An id that is a listed organisation's designates it (links)."""
+    text = text.strip()
+    name = sa.func.lower(Organisation.name)
+    exact = sa.case((name == text.lower(), 0), else_=1)
+    rows = db.session.execute(
+        sa.select(Organisation.id, Organisation.name, exact)
+        .where(Organisation.status.in_(LISTED), name.contains(text.lower(), autoescape=True))
+        .order_by(exact, Organisation.name, Organisation.id).limit(limit + 1)).all()
+    if rows and rows[0][2] == 0:
+        return [(rows[0][0], rows[0][1])]
+    return [(row[0], row[1]) for row in rows]
+
+
+def organisation_name(org_id: int) -> str | None:
+    """The name of a listed organisation (None: no such member)."""
+    return db.session.scalar(sa.select(Organisation.name).where(Organisation.id == org_id,
+                                                                Organisation.status.in_(LISTED)))
 
 
 # --- coordinators: balances, fund levels, floors ----------------------------------------------

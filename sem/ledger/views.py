@@ -67,24 +67,53 @@ def _page_number() -> int:
 # --- the open ledger ---------------------------------------------------------------------------
 
 
-def _filters() -> tuple[LedgerFilterForm, queries.LedgerFilters]:
-    form = LedgerFilterForm(request.args, organisations=queries.organisation_choices())
+def _filters() -> tuple[LedgerFilterForm, queries.LedgerFilters, list[tuple[int, str]]]:
+    """The open ledger's filters, and the organisations a typed name could mean when it
+    means several (offered as choices)."""
+    form = LedgerFilterForm(request.args)
     form.validate()  # wrong values are shown beside their field and ignored
     kind = form.kind.data if not form.kind.errors else ""
+    organisation_id, choices = _organisation_filter(form)
     filters = queries.LedgerFilters(
-        organisation_id=form.organisation.data or None, competence_id=form.competence.data or None,
+        organisation_id=organisation_id, competence_id=form.competence.data or None,
         kind=TransactionKind(kind) if kind in {k.value for k in TransactionKind} else None,
         date_from=form.date_from.data if not form.date_from.errors else None,
         date_to=form.date_to.data if not form.date_to.errors else None)
-    return form, filters
+    return form, filters, choices
+
+
+def _organisation_filter(form: LedgerFilterForm) -> tuple[int | None, list[tuple[int, str]]]:
+    """The organisation to filter on: named by id (links), or by the name typed."""
+    text = (form.org.data or "").strip() if not form.org.errors else ""
+    org_id = request.args.get("organisation", type=int)
+    if org_id and not text:
+        name = queries.organisation_name(org_id)
+        if name is None:
+            return None, []
+        form.org.data = name
+        return org_id, []
+    if not text:
+        return None, []
+    found = queries.organisations_named(text, limit=ORGANISATION_CHOICES)
+    if len(found) == 1:
+        form.org.data = found[0][1]
+        return found[0][0], []
+    if not found:
+        form.org.errors.append(_("No member organisation has this name."))
+    else:
+        form.org.errors.append(_("Several organisations match this name: choose one."))
+    return None, found[:ORGANISATION_CHOICES]
+
+
+ORGANISATION_CHOICES = 10
 
 
 @bp.get("/ledger")
 def index():
-    form, filters = _filters()
+    form, filters, choices = _filters()
     page = queries.ledger_page(filters, before=request.args.get("before", type=int),
                                after=request.args.get("after", type=int))
-    return render_template("ledger/index.html", form=form, filters=filters, page=page)
+    return render_template("ledger/index.html", form=form, filters=filters, page=page, choices=choices)
 
 
 def hours_decimal(minutes: int) -> str:
@@ -124,7 +153,7 @@ def _csv_line(row: queries.LedgerRow) -> list:
 def export_csv():
     """The filtered open ledger as CSV, streamed: UTF-8 with a BOM (so Excel reads accents),
     ISO dates (Brussels days), hours as decimals with a point."""
-    _form, filters = _filters()
+    _form, filters, _choices = _filters()
 
     def generate():
         buffer = io.StringIO()

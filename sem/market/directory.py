@@ -158,11 +158,16 @@ def count(kind: str, f: Filters) -> int:
 
 
 def counts(f: Filters) -> dict[str, int]:
-    """The number of results of every kind, in one query."""
+    """The number of results of every kind, in one query (which matches the text once)."""
+    found = search.hits(f.q) if f.q else None
     columns = []
     for kind in search.KINDS:
-        query, _ = _with_text(kind, _query(kind, f), f)
-        columns.append(sa.select(sa.func.count()).select_from(query.subquery()).scalar_subquery().label(kind))
+        query = _query(kind, f)
+        if found is not None:
+            model = KIND_MODELS[kind]
+            query = query.where(model.id.in_(sa.select(found.c.ref_id).where(found.c.kind == kind)))
+        query = query.with_only_columns(sa.func.count(), maintain_column_froms=True)
+        columns.append(query.scalar_subquery().label(kind))
     row = db.session.execute(sa.select(*columns)).one()
     return dict(zip(search.KINDS, row, strict=True))
 
@@ -175,16 +180,25 @@ def find(kind: str, f: Filters, *, page: int = 1, per_page: int = PAGE_SIZE, tot
     query, rank = _with_text(kind, _query(kind, f), f)
     if total is None:
         total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    order = []
-    if rank is not None:
-        order.append(rank)
-    if model is Need:
-        order.append(sa.case((Need.urgency == Urgency.URGENT, 0), else_=1))
-    order.extend([model.name, model.id] if model is Organisation else [model.created_at.desc(), model.id.desc()])
+
+    def order(columns, rank_column):
+        keys = [] if rank_column is None else [rank_column]
+        if model is Need:
+            keys.append(sa.case((columns.urgency == Urgency.URGENT, 0), else_=1))
+        keys.extend([columns.name, columns.id] if model is Organisation
+                    else [columns.created_at.desc(), columns.id.desc()])
+        return keys
+
+    # The page's ids first, sorted on narrow rows; then only those rows get their joins.
+    wanted = [model.id, model.created_at, *([Need.urgency] if model is Need else []),
+              *([model.name] if model is Organisation else []), *([rank.label("rank")] if rank is not None else [])]
+    top = (query.with_only_columns(*wanted, maintain_column_froms=True).order_by(*order(model, rank))
+           .limit(per_page).offset((page - 1) * per_page).subquery("page_ids"))
+    query = sa.select(model).join(top, top.c.id == model.id)
     if model is Organisation:
         query = query.options(selectinload(Organisation.terms), selectinload(Organisation.languages))
     else:
         query = query.options(joinedload(model.organisation),
                               joinedload(model.competence).joinedload(Competence.domain))
-    items = db.session.scalars(query.order_by(*order).limit(per_page).offset((page - 1) * per_page)).all()
+    items = db.session.scalars(query.order_by(*order(top.c, top.c.rank if rank is not None else None))).all()
     return Page(items=list(items), total=total, page=page, per_page=per_page)

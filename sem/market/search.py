@@ -74,10 +74,13 @@ def index_terms(*texts: str) -> str:
 
 
 def query_words(query: str) -> list[list[str]]:
-    """Each word of the query with its forms; a document must match every word (any form)."""
+    """Each word of the query with its forms; a document must match every word (any form).
+    Forms are matched as prefixes, so a form that starts with another of the same word adds
+    nothing and is left out (each form costs a test on every candidate document)."""
     words = []
     for word in _WORD.findall(query or "")[:12]:
         forms = [f for f in word_forms(word) if f.isalnum()]
+        forms = [f for f in forms if not any(other != f and f.startswith(other) for other in forms)]
         if forms:
             words.append(forms)
     return words
@@ -201,28 +204,57 @@ def _write(session: Session, flush_context) -> None:
 # --- matching -----------------------------------------------------------------------------
 
 
-def matching(kind: str, query: str):
-    """A selectable of (ref_id, rank) for the documents of `kind` that match every word of
-    `query`, best first (lower rank is better), or None when the query has no words."""
+def hits(query: str):
+    """A CTE of (kind, ref_id, doc_id) for every document that matches every word of
+    `query`, whatever its kind, or None when the query has no words. Materialised: the
+    full-text match runs once per statement, however many kinds the statement counts."""
     words = query_words(query)
     if not words:
         return None
     if db.engine.dialect.name == "postgresql":
-        tsquery = " & ".join("(" + " | ".join(f"{form}:*" for form in forms) + ")" for forms in words)
+        vector = sa.literal_column("search_document.fts")
+        return (sa.select(SearchDocument.kind.label("kind"), SearchDocument.ref_id.label("ref_id"),
+                          SearchDocument.id.label("doc_id"))
+                .where(vector.op("@@")(_tsquery(words)))
+                .cte("search_hits").prefix_with("MATERIALIZED"))
+    fts = sa.table("search_fts", sa.column("rowid"))
+    matched = (sa.select(fts.c.rowid).where(sa.text("search_fts MATCH :fts_query")
+                                           .bindparams(fts_query=_fts_query(words))))
+    return (sa.select(SearchDocument.kind.label("kind"), SearchDocument.ref_id.label("ref_id"),
+                      SearchDocument.id.label("doc_id"))
+            .where(SearchDocument.id.in_(matched))
+            .cte("search_hits").prefix_with("MATERIALIZED"))
+
+
+def _tsquery(words):
+    tsquery = " & ".join("(" + " | ".join(f"{form}:*" for form in forms) + ")" for forms in words)
+    return sa.func.to_tsquery(sa.literal_column("'simple'"), tsquery)
+
+
+def _fts_query(words) -> str:
+    return " AND ".join("(" + " OR ".join(f'"{form}"*' for form in forms) + ")" for forms in words)
+
+
+def matching(kind: str, query: str):
+    """A selectable of (ref_id, rank) for the documents of `kind` that match every word of
+    `query` (lower rank is better), or None when the query has no words."""
+    words = query_words(query)
+    if not words:
+        return None
+    if db.engine.dialect.name == "postgresql":
         # A stored, generated tsvector column (made by the migration, GIN-indexed).
         vector = sa.literal_column("search_document.fts")
-        query_ts = sa.func.to_tsquery(sa.literal_column("'simple'"), tsquery)
+        query_ts = _tsquery(words)
         return (sa.select(SearchDocument.ref_id.label("ref_id"),
                           (-sa.func.ts_rank_cd(vector, query_ts)).label("rank"))
                 .where(SearchDocument.kind == kind, vector.op("@@")(query_ts))
                 .subquery())
-    fts_query = " AND ".join("(" + " OR ".join(f'"{form}"*' for form in forms) + ")" for forms in words)
     fts = sa.table("search_fts", sa.column("rowid"), sa.column("rank"))
     # Materialised so that SQLite runs the full-text match once, not once per candidate row.
-    hits = (sa.select(fts.c.rowid.label("doc_id"), fts.c.rank.label("rank"))
-            .where(sa.text("search_fts MATCH :fts_query").bindparams(fts_query=fts_query))
-            .cte(f"fts_{kind}").prefix_with("MATERIALIZED"))
-    return (sa.select(SearchDocument.ref_id.label("ref_id"), hits.c.rank.label("rank"))
-            .join(hits, hits.c.doc_id == SearchDocument.id)
+    found = (sa.select(fts.c.rowid.label("doc_id"), fts.c.rank.label("rank"))
+             .where(sa.text("search_fts MATCH :fts_query").bindparams(fts_query=_fts_query(words)))
+             .cte(f"fts_{kind}").prefix_with("MATERIALIZED"))
+    return (sa.select(SearchDocument.ref_id.label("ref_id"), found.c.rank.label("rank"))
+            .join(found, found.c.doc_id == SearchDocument.id)
             .where(SearchDocument.kind == kind)
             .subquery())

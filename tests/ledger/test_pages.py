@@ -16,6 +16,7 @@ Balances after it: Alpha 1 h, Bêta 2 h, Gamma 0 h, the fund 4 h, the network -7
 import re
 from datetime import UTC, datetime
 from html import unescape
+from urllib.parse import urlencode
 
 import pytest
 import sqlalchemy as sa
@@ -251,6 +252,40 @@ def test_open_ledger_lists_every_transaction_newest_first_with_its_corrections(c
 def test_open_ledger_filters(client, world, query, expected):
     html = page(client, "/ledger?" + query.format_map(world))
     assert rows_of(html) == [world[f"t{n}"] for n in expected]
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("Atelier Alpha", (6, 4, 3, 2)),  # the exact name
+    ("collectif gamma", (3,)),  # any case
+    ("gamm", (3,)),  # a part of one name only
+])
+def test_open_ledger_filters_on_an_organisation_named_in_a_text_field(client, world, typed, expected):
+    html = page(client, "/ledger?" + urlencode({"org": typed}))
+    assert rows_of(html) == [world[f"t{n}"] for n in expected]
+    # The field keeps the organisation's full name; pages and the export keep it by id.
+    assert re.search(r'<input[^>]*name="org"[^>]*value="(Atelier Alpha|Collectif Gamma)"', html)
+    assert "<datalist" not in html and ">Bureau Bêta</option>" not in html
+
+
+def test_open_ledger_names_the_organisation_of_a_link_by_id_without_listing_every_member(client, world):
+    html = page(client, f"/ledger?organisation={world['beta']}&kind=exchange")
+    assert rows_of(html) == [world["t2"]]
+    assert re.search(r'<input[^>]*name="org"[^>]*value="Bureau Bêta"', html)
+    assert ">Atelier Alpha</option>" not in html and "<datalist" not in html  # no list of every member
+
+
+def test_open_ledger_offers_the_choices_when_a_name_means_several_and_says_when_none(client, world):
+    html = page(client, "/ledger?" + urlencode({"org": "a", "kind": "exchange"}))
+    assert "Several organisations match this name: choose one." in html
+    assert rows_of(html) == [world[f"t{n}"] for n in (3, 2)]  # not filtered on an organisation
+    links = re.findall(r'<a href="/ledger\?([^"]+)">([^<]+)</a></li>', html)
+    assert {name for _, name in links} >= {"Atelier Alpha", "Bureau Bêta", "Collectif Gamma"}
+    alpha = next(unescape(args) for args, name in links if name == "Atelier Alpha")
+    assert f"organisation={world['alpha']}" in alpha and "kind=exchange" in alpha
+    assert '<datalist id="org-choices">' in html and 'list="org-choices"' in html
+    html = page(client, "/ledger?" + urlencode({"org": "Nobody at all"}))
+    assert "No member organisation has this name." in html and 'aria-invalid="true"' in html
+    assert len(rows_of(html)) == 6
 
 
 def test_open_ledger_pages_by_fifty_keyed_on_the_transaction(app, client, world, clock):
