@@ -269,83 +269,181 @@ class Summary:
     reciprocity: dict[str, int]  # "both", "gives", "receives", "neither" → members
 
 
-def summarise(filters: ReportFilters, months: list[MonthRow], members_: dict[int, Member]) -> Summary:
-    """One statement: the period's hours per (provider, recipient) pair, computed once (a
-    common table expression), then aggregated along every axis in the database, so that only
-    small results travel. Sides outside the organisation filters count in the exchanges, not
-    as members (they give or receive nothing in the sector and commune tables)."""
-    mh = MonthlyHours
-    pairs = (_hours_query(filters, mh.provider_id.label("p"), mh.recipient_id.label("r"),
-                          sa.func.sum(mh.minutes).label("m"), sa.func.sum(mh.count).label("c"))
-             .group_by(mh.provider_id, mh.recipient_id).having(sa.func.sum(mh.count) > 0).cte("pairs"))
-    prov, reci = sa.orm.aliased(Organisation), sa.orm.aliased(Organisation)
-    text = sa.String(60)
+# --- one pass over the period's monthly rows ----------------------------------------------------
 
-    def row(label: str, key1, key2, minutes, count):
-        return [sa.literal(label, text).label("what"), sa.cast(key1, text).label("k1"), sa.cast(key2, text).label("k2"),
-                sa.cast(sa.func.coalesce(minutes, 0), sa.BigInteger).label("m"),
-                sa.cast(sa.func.coalesce(count, 0), sa.BigInteger).label("c")]
+# The groupings the period's rows are summed along, in one statement: (name, key columns).
+GROUPINGS = (
+    ("month", ("month",)),
+    ("competence", ("competence_id",)),
+    ("given", ("p", "p_in")),
+    ("received", ("r", "r_in")),
+    ("stage", ("ps", "rs")),
+    ("shared", ("shared",)),
+    ("pair", ("lo", "hi")),
+)
+KEYS = ("month", "competence_id", "p", "p_in", "r", "r_in", "ps", "rs", "shared", "lo", "hi")
+# Sector sets as bit masks (one bit per sector); more sectors than bits: a join per row instead.
+MAX_SECTOR_BITS = 62
+WORK_MEM = "64MB"  # PostgreSQL's working memory for the period's pass (the default 4 MB spills to disk)
 
-    def side_filter(column):
-        return column.in_(filters.organisation_ids()) if filters.filters_organisations else sa.true()
 
-    low = sa.case((pairs.c.p < pairs.c.r, pairs.c.p), else_=pairs.c.r)
-    high = sa.case((pairs.c.p < pairs.c.r, pairs.c.r), else_=pairs.c.p)
-    distinct_pairs = sa.select(low.label("lo"), high.label("hi")).where(pairs.c.p > 0, pairs.c.r > 0).distinct() \
-        .subquery()
-    a, b = organisation_term.alias("a"), organisation_term.alias("b")
-    sector_terms = sa.select(Term.id).where(Term.kind == TermKind.SECTOR)
-    # Pairs that share a sector (once each, however many they share): joins, not a probe per pair.
-    sharing = (sa.select(pairs.c.p, pairs.c.r, pairs.c.m, pairs.c.c)
-               .join(a, a.c.organisation_id == pairs.c.p)
-               .join(b, sa.and_(b.c.organisation_id == pairs.c.r, b.c.term_id == a.c.term_id))
-               .where(a.c.term_id.in_(sector_terms)).distinct().subquery())
+@dataclass
+class PeriodTotals:
+    """Everything the dashboard and the home page need from the period's hours."""
+
+    months: list[MonthRow]
+    competences: list[tuple[int, int, int]]  # (competence id, minutes, exchanges)
+    given: dict[int, int]  # organisation (matching the filters) → minutes given, for those that gave
+    received: dict[int, int]
+    stages: dict[tuple[Stage, Stage], list[int]]  # (provider stage, recipient stage) → [minutes, exchanges]
+    same_sector_minutes: int  # between organisations that share a sector
+    partnerships: int  # pairs of organisations that exchanged, either way
+    recently_active: set[int] | None  # exchanged since `since` (None: not computed)
+
+
+def _grouping_id(keys: tuple[str, ...]) -> int:
+    """What PostgreSQL's GROUPING(all keys) gives for a grouping: a bit set for each key left out."""
+    return sum(1 << (len(KEYS) - 1 - i) for i, key in enumerate(KEYS) if key not in keys)
+
+
+def _period_base(filters: ReportFilters, since: date | None):
+    """The period's exchange rows with what each grouping needs: the two sides' stages,
+    whether they share a sector, the pair whichever way, and whether a side matches the
+    organisation filters."""
+    mh = MonthlyHours.__table__
     ot = organisation_term
-    parts = [
-        sa.select(*row("stage", prov.stage, reci.stage, sa.func.sum(pairs.c.m), sa.func.sum(pairs.c.c)))
-        .join(prov, prov.id == pairs.c.p).join(reci, reci.id == pairs.c.r).group_by(prov.stage, reci.stage),
-        sa.select(*row("partnerships", "", "", sa.func.count(), 0)).select_from(distinct_pairs),
-        sa.select(*row("same_sector", "", "", sa.func.sum(sharing.c.m), sa.func.sum(sharing.c.c))),
-    ]
-    for side, column in (("given", pairs.c.p), ("received", pairs.c.r)):
-        # Per organisation first (a few thousand rows), then per sector.
-        totals = (sa.select(column.label("org"), sa.func.sum(pairs.c.m).label("m"))
-                  .where(side_filter(column)).group_by(column).subquery())
-        parts += [
-            sa.select(*row(f"sector_{side}", ot.c.term_id, "", sa.func.sum(totals.c.m), 0))
-            .join(ot, ot.c.organisation_id == totals.c.org)
-            .where(ot.c.term_id.in_(sector_terms)).group_by(ot.c.term_id),
-            sa.select(*row(f"org_{side}", totals.c.org, "", totals.c.m, 0)),
-        ]
-    rows = db.session.execute(sa.union_all(*parts)).all()
+    sector_ids = db.session.scalars(sa.select(Term.id).where(Term.kind == TermKind.SECTOR).order_by(Term.id)).all()
+    masks = None
+    if sector_ids and len(sector_ids) <= MAX_SECTOR_BITS:
+        bit = sa.case(*((ot.c.term_id == term_id, 1 << i) for i, term_id in enumerate(sector_ids)), else_=0)
+        masks = (sa.select(ot.c.organisation_id.label("id"), sa.func.sum(bit).label("mask"))
+                 .where(ot.c.term_id.in_(sector_ids)).group_by(ot.c.organisation_id).subquery("masks"))
+        orgs = (sa.select(Organisation.id, sa.cast(Organisation.stage, sa.String(20)).label("stage"),
+                          sa.func.coalesce(masks.c.mask, 0).label("mask"))
+                .outerjoin(masks, masks.c.id == Organisation.id))
+    else:
+        orgs = sa.select(Organisation.id, sa.cast(Organisation.stage, sa.String(20)).label("stage"))
+    po, ro = orgs.subquery("po"), orgs.subquery("ro")
+    p, r = mh.c.provider_id, mh.c.recipient_id
+    if masks is not None:
+        shared = sa.case((po.c.mask.op("&")(ro.c.mask) != 0, 1), else_=0)
+    elif sector_ids:
+        a, b = ot.alias("a"), ot.alias("b")
+        shared = sa.case((sa.exists().where(a.c.organisation_id == p, b.c.organisation_id == r,
+                                            b.c.term_id == a.c.term_id, a.c.term_id.in_(sector_ids)), 1), else_=0)
+    else:
+        shared = sa.literal(0)
+    query = (sa.select(mh.c.month, mh.c.competence_id, p.label("p"), r.label("r"), po.c.stage.label("ps"),
+                       ro.c.stage.label("rs"), shared.label("shared"),
+                       sa.case((p < r, p), else_=r).label("lo"), sa.case((p < r, r), else_=p).label("hi"),
+                       # Integers, not bigints: PostgreSQL sums those as bigints, far quicker than
+                       # numerics (a monthly row holds far less than 2³¹ minutes).
+                       sa.cast(mh.c.minutes, sa.Integer).label("minutes"), mh.c.count,
+                       sa.cast(mh.c.fund_minutes, sa.Integer).label("fund_minutes"),
+                       (sa.case((mh.c.month >= since, mh.c.count), else_=0) if since else sa.literal(0))
+                       .label("recent"))
+             .select_from(mh.outerjoin(po, po.c.id == p).outerjoin(ro, ro.c.id == r))
+             .where(mh.c.kind == EXCHANGE, mh.c.month >= filters.month_from, mh.c.month <= filters.month_to))
+    if filters.filters_organisations:
+        ids = filters.organisation_ids().subquery("matching")
+        p_in, r_in = p.in_(sa.select(ids.c.id)), r.in_(sa.select(ids.c.id))
+        query = query.add_columns(sa.case((p_in, 1), else_=0).label("p_in"),
+                                  sa.case((r_in, 1), else_=0).label("r_in")).where(sa.or_(p_in, r_in))
+    else:
+        query = query.add_columns(sa.literal(1).label("p_in"), sa.literal(1).label("r_in"))
+    return query.subquery("base")
 
+
+def _with_memory(statement) -> list:
+    """Run a statement that sums ~100,000 rows along several groupings: on PostgreSQL with
+    enough working memory for hash tables rather than sorts on disk (for this statement only)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return db.session.execute(statement).all()
+    db.session.execute(sa.text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
+    try:
+        return db.session.execute(statement).all()
+    finally:
+        db.session.execute(sa.text("RESET work_mem"))
+
+
+def period_totals(filters: ReportFilters, *, since: date | None = None) -> PeriodTotals:
+    """One statement, one pass over the period's monthly rows, summed along every grouping at
+    once (GROUPING SETS on PostgreSQL, a union of GROUP BYs elsewhere); the pairs are counted
+    in the database, so that only a few thousand rows travel. `since`: also tell which
+    organisations exchanged from that month on (it must lie within the period)."""
+    base = _period_base(filters, since)
+    sums = [sa.func.sum(base.c.minutes).label("m"), sa.func.sum(base.c.count).label("c"),
+            sa.func.sum(base.c.fund_minutes).label("f"), sa.func.sum(base.c.recent).label("rc")]
+    keys = [base.c[key] for key in KEYS]
+    if db.session.get_bind().dialect.name == "postgresql":
+        grouped = (sa.select(sa.func.grouping(*keys).label("gid"), *keys, *sums)
+                   .group_by(sa.func.grouping_sets(*(sa.tuple_(*(base.c[k] for k in names))
+                                                     for _name, names in GROUPINGS))))
+    else:
+        grouped = sa.union_all(*(
+            sa.select(sa.literal(_grouping_id(names)).label("gid"),
+                      *(base.c[key] if key in names else sa.null().label(key) for key in KEYS), *sums)
+            .group_by(*(base.c[k] for k in names)) for _name, names in GROUPINGS))
+    g = grouped.cte("g")
+    pair_id = _grouping_id(dict(GROUPINGS)["pair"])
+    statement = sa.union_all(
+        sa.select(g).where(g.c.gid != pair_id),
+        sa.select(sa.literal(pair_id), *(sa.null() for _ in KEYS), sa.func.count(), sa.literal(0), sa.literal(0),
+                  sa.literal(0)).where(g.c.gid == pair_id, g.c.c > 0, g.c.lo > 0))
+    names = {_grouping_id(keys): name for name, keys in GROUPINGS}
+    months: dict[date, MonthRow] = {}
+    totals = PeriodTotals([], [], {}, {}, {}, 0, 0, set() if since else None)
+    for row in _with_memory(statement):
+        name, m, c = names[row.gid], int(row.m or 0), int(row.c or 0)
+        if name == "month":
+            month = row.month if isinstance(row.month, date) else date.fromisoformat(row.month)
+            months[month] = MonthRow(month, m, c, int(row.f or 0))
+        elif name == "competence" and c > 0:
+            totals.competences.append((row.competence_id, m, c))
+        elif name == "given" and c > 0 and row.p and row.p_in:
+            totals.given[row.p] = m
+            if since and row.rc > 0:
+                totals.recently_active.add(row.p)
+        elif name == "received" and c > 0 and row.r and row.r_in:
+            totals.received[row.r] = m
+            if since and row.rc > 0:
+                totals.recently_active.add(row.r)
+        elif name == "stage" and row.ps and row.rs:
+            totals.stages[(Stage(row.ps), Stage(row.rs))] = [m, c]
+        elif name == "shared" and row.shared:
+            totals.same_sector_minutes = m
+        elif name == "pair":
+            totals.partnerships = m
+    totals.months = [months.get(month, MonthRow(month)) for month in filters.months]
+    return totals
+
+
+def summarise(totals: PeriodTotals, members_: dict[int, Member] | None) -> Summary:
+    """The headline figures, stages, sectors, communes and reciprocity of a period.
+    Sides outside the organisation filters count in the exchanges, not as members (they give
+    or receive nothing in the sector and commune tables). Without `members_` (the home page),
+    only the figures that do not need the member list."""
+    months = totals.months
     figures = Figures(minutes=sum(m.minutes for m in months), exchanges=sum(m.exchanges for m in months),
-                      fund_minutes=sum(m.fund_minutes for m in months))
-    stages: dict = {}
-    sectors: dict = defaultdict(lambda: [0, 0])
-    given: dict[int, int] = {}
-    received: dict[int, int] = {}
-    same_sector = 0
-    for what, k1, k2, minutes, count in rows:
-        if what == "stage":
-            stages[(Stage(k1), Stage(k2))] = [int(minutes), int(count)]
-        elif what == "partnerships":
-            figures.partnerships = int(minutes)
-        elif what == "same_sector":
-            same_sector = int(minutes)
-        elif what == "sector_given":
-            sectors[int(k1)][0] = int(minutes)
-        elif what == "sector_received":
-            sectors[int(k1)][1] = int(minutes)
-        elif what == "org_given" and int(k1):
-            given[int(k1)] = int(minutes)
-        elif what == "org_received" and int(k1):
-            received[int(k1)] = int(minutes)
+                      fund_minutes=sum(m.fund_minutes for m in months), partnerships=totals.partnerships)
+    stages, given, received = totals.stages, totals.given, totals.received
     figures.emerging_minutes = sum(v[0] for (_p, r), v in stages.items() if r is Stage.EMERGING)
     # Fund movements have no organisation on one side: they are in no stage pair.
     exchanged = sum(v[0] for v in stages.values())
-    figures.cross_sector_minutes = exchanged - same_sector
+    figures.cross_sector_minutes = exchanged - totals.same_sector_minutes
     givers, receivers = set(given), set(received)
+    figures.givers_and_receivers = len(givers & receivers)
+    figures.active_members = len(givers | receivers)
+    if members_ is None:
+        return Summary(figures, stages, {}, {}, {})
+    sectors: dict = defaultdict(lambda: [0, 0])
+    for org_id, term_id in db.session.execute(
+            sa.select(organisation_term.c.organisation_id, organisation_term.c.term_id)
+            .join(Term, Term.id == organisation_term.c.term_id).where(Term.kind == TermKind.SECTOR)):
+        if org_id in given:
+            sectors[term_id][0] += given[org_id]
+        if org_id in received:
+            sectors[term_id][1] += received[org_id]
     communes_: dict = defaultdict(lambda: [0, 0, 0])
     names = {}
     missing = (givers | receivers) - set(members_)
@@ -362,8 +460,6 @@ def summarise(filters: ReportFilters, months: list[MonthRow], members_: dict[int
         cell[1] += given.get(org_id, 0)
         cell[2] += received.get(org_id, 0)
     member_ids = set(members_)
-    figures.givers_and_receivers = len(givers & receivers)
-    figures.active_members = len(givers | receivers)
     figures.members = len(member_ids)
     reciprocity = {"both": len(givers & receivers), "gives": len(givers - receivers),
                    "receives": len(receivers - givers), "neither": len(member_ids - givers - receivers)}
@@ -472,15 +568,24 @@ def inactive_since(now: datetime | None = None) -> date:
     return add_months(month_of(now or utcnow()), -INACTIVE_MONTHS)
 
 
-def inactive_members(members_: dict[int, Member], *, now: datetime | None = None) -> list[Member]:
-    """Members (matching the filters) that gave and received no hours in the last three
-    months (by the month the hours were given, this month included)."""
-    mh = MonthlyHours
+def inactive_since_within(filters: ReportFilters, now: datetime | None = None) -> date | None:
+    """`inactive_since` when the period covers the months from then to now, else None."""
     since = inactive_since(now)
-    active = set()
-    for column in (mh.provider_id, mh.recipient_id):
-        active.update(db.session.scalars(sa.select(column).where(mh.kind == EXCHANGE, mh.month >= since)
-                                         .group_by(column).having(sa.func.sum(mh.count) > 0)))
+    return since if filters.month_from <= since and filters.month_to >= month_of(now or utcnow()) else None
+
+
+def inactive_members(members_: dict[int, Member], *, now: datetime | None = None,
+                     active: set[int] | None = None) -> list[Member]:
+    """Members (matching the filters) that gave and received no hours in the last three
+    months (by the month the hours were given, this month included). `active`: the
+    organisations that exchanged since then, when the caller has them already."""
+    mh = MonthlyHours
+    if active is None:
+        since = inactive_since(now)
+        active = set()
+        for column in (mh.provider_id, mh.recipient_id):
+            active.update(db.session.scalars(sa.select(column).where(mh.kind == EXCHANGE, mh.month >= since)
+                                             .group_by(column).having(sa.func.sum(mh.count) > 0)))
     return _sorted(m for m in members_.values() if m.id not in active)
 
 

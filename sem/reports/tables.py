@@ -142,13 +142,14 @@ class DashboardData:
 
 def dashboard_data(filters: ReportFilters) -> DashboardData:
     members = queries.members(filters)
-    months = queries.by_month(filters)
+    # The period's pass also tells who exchanged in the last three months when it covers them.
+    totals = queries.period_totals(filters, since=queries.inactive_since_within(filters))
     needs, needs_total = queries.needs_by_competence(filters)
     return DashboardData(
-        months=months, summary=queries.summarise(filters, months, members),
-        spread=queries.balance_spread(filters, members), fund=queries.fund_by_month(filters, months),
+        months=totals.months, summary=queries.summarise(totals, members),
+        spread=queries.balance_spread(filters, members), fund=queries.fund_by_month(filters, totals.months),
         fund_balance=queries.fund_balance(), needs=needs, needs_total=needs_total,
-        competences=queries.by_competence(filters), inactive=queries.inactive_members(members),
+        competences=totals.competences, inactive=queries.inactive_members(members, active=totals.recently_active),
         no_offer=queries.members_without_offers(members))
 
 
@@ -259,8 +260,8 @@ def public_summary() -> PublicSummary:
     """Network-wide totals of the last twelve months, for the home page."""
     filters = ReportFilters.default()
     key = tuple(sorted(filters.args().items()))
-    months = cache.cached("months", key, lambda: queries.by_month(filters))
-    summary = cache.cached("summary", key, lambda: queries.summarise(filters, months, queries.members(filters)))
+    totals = cache.cached("totals", key, lambda: queries.period_totals(filters))
+    months, summary = totals.months, queries.summarise(totals, None)
     rows = [[m.month, m.minutes, m.exchanges] for m in months]
     table = ReportTable("months", _l("Hours exchanged per month"),
                         [Column("month", _l("Month"), "month"), Column("hours", _l("Hours exchanged"), "hours"),
