@@ -24,7 +24,7 @@ from sem.ledger.models import Account, AccountKind, TransactionKind
 from sem.market.models import Need, Offer, PostStatus
 from sem.members.models import Organisation, OrgStatus, Stage, organisation_term
 from sem.reports.aggregate import month_of
-from sem.reports.models import MonthlyHours
+from sem.reports.models import MonthlyHours, PairMonths
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 EXCHANGE = TransactionKind.EXCHANGE.value
@@ -277,11 +277,11 @@ GROUPINGS = (
     ("competence", ("competence_id",)),
     ("given", ("p", "p_in")),
     ("received", ("r", "r_in")),
-    ("stage", ("ps", "rs")),
-    ("shared", ("shared",)),
+    ("class", ("cls",)),
     ("pair", ("lo", "hi")),
 )
-KEYS = ("month", "competence_id", "p", "p_in", "r", "r_in", "ps", "rs", "shared", "lo", "hi")
+KEYS = ("month", "competence_id", "p", "p_in", "r", "r_in", "cls", "lo", "hi")
+STAGES = list(Stage)
 # Sector sets as bit masks (one bit per sector); more sectors than bits: a join per row instead.
 MAX_SECTOR_BITS = 62
 WORK_MEM = "64MB"  # PostgreSQL's working memory for the period's pass (the default 4 MB spills to disk)
@@ -301,9 +301,9 @@ class PeriodTotals:
     recently_active: set[int] | None  # exchanged since `since` (None: not computed)
 
 
-def _grouping_id(keys: tuple[str, ...]) -> int:
-    """What PostgreSQL's GROUPING(all keys) gives for a grouping: a bit set for each key left out."""
-    return sum(1 << (len(KEYS) - 1 - i) for i, key in enumerate(KEYS) if key not in keys)
+def _grouping_id(keys: tuple[str, ...], used: list[str]) -> int:
+    """What PostgreSQL's GROUPING(*used) gives for a grouping: a bit set for each key left out."""
+    return sum(1 << (len(used) - 1 - i) for i, key in enumerate(used) if key not in keys)
 
 
 def _period_base(filters: ReportFilters, since: date | None):
@@ -314,15 +314,17 @@ def _period_base(filters: ReportFilters, since: date | None):
     ot = organisation_term
     sector_ids = db.session.scalars(sa.select(Term.id).where(Term.kind == TermKind.SECTOR).order_by(Term.id)).all()
     masks = None
+    # The stage as a small integer (its place in Stage), so that one integer tells both sides'
+    # stages and whether they share a sector: quicker to group by than strings.
+    stage = sa.case(*((Organisation.stage == value, i) for i, value in enumerate(STAGES)), else_=None)
     if sector_ids and len(sector_ids) <= MAX_SECTOR_BITS:
         bit = sa.case(*((ot.c.term_id == term_id, 1 << i) for i, term_id in enumerate(sector_ids)), else_=0)
         masks = (sa.select(ot.c.organisation_id.label("id"), sa.func.sum(bit).label("mask"))
                  .where(ot.c.term_id.in_(sector_ids)).group_by(ot.c.organisation_id).subquery("masks"))
-        orgs = (sa.select(Organisation.id, sa.cast(Organisation.stage, sa.String(20)).label("stage"),
-                          sa.func.coalesce(masks.c.mask, 0).label("mask"))
+        orgs = (sa.select(Organisation.id, stage.label("stage"), sa.func.coalesce(masks.c.mask, 0).label("mask"))
                 .outerjoin(masks, masks.c.id == Organisation.id))
     else:
-        orgs = sa.select(Organisation.id, sa.cast(Organisation.stage, sa.String(20)).label("stage"))
+        orgs = sa.select(Organisation.id, stage.label("stage"))
     po, ro = orgs.subquery("po"), orgs.subquery("ro")
     p, r = mh.c.provider_id, mh.c.recipient_id
     if masks is not None:
@@ -333,8 +335,9 @@ def _period_base(filters: ReportFilters, since: date | None):
                                             b.c.term_id == a.c.term_id, a.c.term_id.in_(sector_ids)), 1), else_=0)
     else:
         shared = sa.literal(0)
-    query = (sa.select(mh.c.month, mh.c.competence_id, p.label("p"), r.label("r"), po.c.stage.label("ps"),
-                       ro.c.stage.label("rs"), shared.label("shared"),
+    # NULL when either side is no organisation (the fund): such rows are in no stage pair.
+    cls = po.c.stage * (2 * len(STAGES)) + ro.c.stage * 2 + shared
+    query = (sa.select(mh.c.month, mh.c.competence_id, p.label("p"), r.label("r"), cls.label("cls"),
                        sa.case((p < r, p), else_=r).label("lo"), sa.case((p < r, r), else_=p).label("hi"),
                        # Integers, not bigints: PostgreSQL sums those as bigints, far quicker than
                        # numerics (a monthly row holds far less than 2³¹ minutes).
@@ -366,33 +369,62 @@ def _with_memory(statement) -> list:
         db.session.execute(sa.text("RESET work_mem"))
 
 
+def _partnerships_from_pairs(filters: ReportFilters) -> int | None:
+    """The partnerships of a period from the pairs' first and last months, when the period
+    reaches past either end of the exchanges (the last twelve months, everything): a pair
+    exchanged in the period when its last month is in it (or its first month, at the
+    start). None otherwise, or with organisation filters: then the period's pass counts them."""
+    if filters.filters_organisations:
+        return None
+    mh = MonthlyHours
+    exchanges = sa.select(mh.month).where(mh.kind == EXCHANGE)
+    first, last = db.session.execute(sa.select(
+        exchanges.order_by(mh.month).limit(1).scalar_subquery(),
+        exchanges.order_by(mh.month.desc()).limit(1).scalar_subquery())).one()
+    if first is None:
+        return 0
+    if filters.month_to >= last:
+        where = PairMonths.last_month >= filters.month_from
+    elif filters.month_from <= first:
+        where = PairMonths.first_month <= filters.month_to
+    else:
+        return None
+    return db.session.scalar(sa.select(sa.func.count()).select_from(PairMonths).where(where))
+
+
 def period_totals(filters: ReportFilters, *, since: date | None = None) -> PeriodTotals:
     """One statement, one pass over the period's monthly rows, summed along every grouping at
     once (GROUPING SETS on PostgreSQL, a union of GROUP BYs elsewhere); the pairs are counted
     in the database, so that only a few thousand rows travel. `since`: also tell which
     organisations exchanged from that month on (it must lie within the period)."""
+    partnerships = _partnerships_from_pairs(filters)
+    groupings = [(name, keys) for name, keys in GROUPINGS if name != "pair" or partnerships is None]
     base = _period_base(filters, since)
     sums = [sa.func.sum(base.c.minutes).label("m"), sa.func.sum(base.c.count).label("c"),
             sa.func.sum(base.c.fund_minutes).label("f"), sa.func.sum(base.c.recent).label("rc")]
-    keys = [base.c[key] for key in KEYS]
+    used = [key for key in KEYS if any(key in names for _name, names in groupings)]
+    columns = [base.c[key] if key in used else sa.null().label(key) for key in KEYS]
     if db.session.get_bind().dialect.name == "postgresql":
-        grouped = (sa.select(sa.func.grouping(*keys).label("gid"), *keys, *sums)
+        grouped = (sa.select(sa.func.grouping(*(base.c[key] for key in used)).label("gid"), *columns, *sums)
                    .group_by(sa.func.grouping_sets(*(sa.tuple_(*(base.c[k] for k in names))
-                                                     for _name, names in GROUPINGS))))
+                                                     for _name, names in groupings))))
     else:
         grouped = sa.union_all(*(
-            sa.select(sa.literal(_grouping_id(names)).label("gid"),
+            sa.select(sa.literal(_grouping_id(names, used)).label("gid"),
                       *(base.c[key] if key in names else sa.null().label(key) for key in KEYS), *sums)
-            .group_by(*(base.c[k] for k in names)) for _name, names in GROUPINGS))
-    g = grouped.cte("g")
-    pair_id = _grouping_id(dict(GROUPINGS)["pair"])
-    statement = sa.union_all(
-        sa.select(g).where(g.c.gid != pair_id),
-        sa.select(sa.literal(pair_id), *(sa.null() for _ in KEYS), sa.func.count(), sa.literal(0), sa.literal(0),
-                  sa.literal(0)).where(g.c.gid == pair_id, g.c.c > 0, g.c.lo > 0))
-    names = {_grouping_id(keys): name for name, keys in GROUPINGS}
+            .group_by(*(base.c[k] for k in names)) for _name, names in groupings))
+    names = {_grouping_id(keys, used): name for name, keys in groupings}
+    if partnerships is None:  # the pairs are counted in the database: only their number travels
+        g = grouped.cte("g")
+        pair_id = _grouping_id(dict(GROUPINGS)["pair"], used)
+        statement = sa.union_all(
+            sa.select(g).where(g.c.gid != pair_id),
+            sa.select(sa.literal(pair_id), *(sa.null() for _ in KEYS), sa.func.count(), sa.literal(0),
+                      sa.literal(0), sa.literal(0)).where(g.c.gid == pair_id, g.c.c > 0, g.c.lo > 0))
+    else:
+        statement = grouped
     months: dict[date, MonthRow] = {}
-    totals = PeriodTotals([], [], {}, {}, {}, 0, 0, set() if since else None)
+    totals = PeriodTotals([], [], {}, {}, {}, 0, partnerships or 0, set() if since else None)
     for row in _with_memory(statement):
         name, m, c = names[row.gid], int(row.m or 0), int(row.c or 0)
         if name == "month":
@@ -408,10 +440,13 @@ def period_totals(filters: ReportFilters, *, since: date | None = None) -> Perio
             totals.received[row.r] = m
             if since and row.rc > 0:
                 totals.recently_active.add(row.r)
-        elif name == "stage" and row.ps and row.rs:
-            totals.stages[(Stage(row.ps), Stage(row.rs))] = [m, c]
-        elif name == "shared" and row.shared:
-            totals.same_sector_minutes = m
+        elif name == "class" and row.cls is not None:
+            pair_stages = (STAGES[row.cls // (2 * len(STAGES))], STAGES[row.cls // 2 % len(STAGES)])
+            cell = totals.stages.setdefault(pair_stages, [0, 0])
+            cell[0] += m
+            cell[1] += c
+            if row.cls % 2:
+                totals.same_sector_minutes += m
         elif name == "pair":
             totals.partnerships = m
     totals.months = [months.get(month, MonthRow(month)) for month in filters.months]
