@@ -327,7 +327,25 @@ def _period_base(filters: ReportFilters, since: date | None):
         orgs = sa.select(Organisation.id, stage.label("stage"))
     po, ro = orgs.subquery("po"), orgs.subquery("ro")
     p, r = mh.c.provider_id, mh.c.recipient_id
-    if masks is not None:
+    joins = mh.outerjoin(po, po.c.id == p).outerjoin(ro, ro.c.id == r)
+    if masks is not None and db.session.get_bind().dialect.name == "postgresql":
+        # Two arrays indexed by organisation id (built once per statement) rather than two
+        # joins: reading an array element per row costs far less than probing a hash table.
+        from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
+
+        ids = sa.func.generate_series(1, sa.select(sa.func.max(Organisation.id)).scalar_subquery()) \
+            .table_valued("id").render_derived(name="ids")
+        attrs = orgs.subquery("attrs")
+
+        def by_id(column):
+            return (sa.select(array_agg(aggregate_order_by(column, ids.c.id)))
+                    .select_from(ids.outerjoin(attrs, attrs.c.id == ids.c.id)).scalar_subquery())
+
+        stages, masks_ = by_id(attrs.c.stage), by_id(attrs.c.mask)
+        shared = sa.case((masks_[p].op("&")(masks_[r]) != 0, 1), else_=0)
+        cls = stages[p] * (2 * len(STAGES)) + stages[r] * 2 + shared
+        joins = mh
+    elif masks is not None:
         shared = sa.case((po.c.mask.op("&")(ro.c.mask) != 0, 1), else_=0)
     elif sector_ids:
         a, b = ot.alias("a"), ot.alias("b")
@@ -335,8 +353,9 @@ def _period_base(filters: ReportFilters, since: date | None):
                                             b.c.term_id == a.c.term_id, a.c.term_id.in_(sector_ids)), 1), else_=0)
     else:
         shared = sa.literal(0)
-    # NULL when either side is no organisation (the fund): such rows are in no stage pair.
-    cls = po.c.stage * (2 * len(STAGES)) + ro.c.stage * 2 + shared
+    if joins is not mh:
+        # NULL when either side is no organisation (the fund): such rows are in no stage pair.
+        cls = po.c.stage * (2 * len(STAGES)) + ro.c.stage * 2 + shared
     query = (sa.select(mh.c.month, mh.c.competence_id, p.label("p"), r.label("r"), cls.label("cls"),
                        sa.case((p < r, p), else_=r).label("lo"), sa.case((p < r, r), else_=p).label("hi"),
                        # Integers, not bigints: PostgreSQL sums those as bigints, far quicker than
@@ -345,7 +364,7 @@ def _period_base(filters: ReportFilters, since: date | None):
                        sa.cast(mh.c.fund_minutes, sa.Integer).label("fund_minutes"),
                        (sa.case((mh.c.month >= since, mh.c.count), else_=0) if since else sa.literal(0))
                        .label("recent"))
-             .select_from(mh.outerjoin(po, po.c.id == p).outerjoin(ro, ro.c.id == r))
+             .select_from(joins)
              .where(mh.c.kind == EXCHANGE, mh.c.month >= filters.month_from, mh.c.month <= filters.month_to))
     if filters.filters_organisations:
         ids = filters.organisation_ids().subquery("matching")
@@ -425,27 +444,37 @@ def period_totals(filters: ReportFilters, *, since: date | None = None) -> Perio
         statement = grouped
     months: dict[date, MonthRow] = {}
     totals = PeriodTotals([], [], {}, {}, {}, 0, partnerships or 0, set() if since else None)
-    for row in _with_memory(statement):
-        name, m, c = names[row.gid], int(row.m or 0), int(row.c or 0)
+    given, received, recent = totals.given, totals.received, totals.recently_active
+    given_id, received_id = _grouping_id(("p", "p_in"), used), _grouping_id(("r", "r_in"), used)
+    # Plain tuples: the two organisation groupings are thousands of rows.
+    for gid, month, competence_id, p, p_in, r, r_in, cls, _lo, _hi, m, c, f, rc in _with_memory(statement):
+        if not c or c <= 0:
+            if names[gid] != "pair":
+                continue
+        if gid == given_id:
+            if p and p_in:
+                given[p] = int(m)
+                if since and rc > 0:
+                    recent.add(p)
+            continue
+        if gid == received_id:
+            if r and r_in:
+                received[r] = int(m)
+                if since and rc > 0:
+                    recent.add(r)
+            continue
+        name, m, c = names[gid], int(m or 0), int(c or 0)
         if name == "month":
-            month = row.month if isinstance(row.month, date) else date.fromisoformat(row.month)
-            months[month] = MonthRow(month, m, c, int(row.f or 0))
-        elif name == "competence" and c > 0:
-            totals.competences.append((row.competence_id, m, c))
-        elif name == "given" and c > 0 and row.p and row.p_in:
-            totals.given[row.p] = m
-            if since and row.rc > 0:
-                totals.recently_active.add(row.p)
-        elif name == "received" and c > 0 and row.r and row.r_in:
-            totals.received[row.r] = m
-            if since and row.rc > 0:
-                totals.recently_active.add(row.r)
-        elif name == "class" and row.cls is not None:
-            pair_stages = (STAGES[row.cls // (2 * len(STAGES))], STAGES[row.cls // 2 % len(STAGES)])
+            month = month if isinstance(month, date) else date.fromisoformat(month)
+            months[month] = MonthRow(month, m, c, int(f or 0))
+        elif name == "competence":
+            totals.competences.append((competence_id, m, c))
+        elif name == "class" and cls is not None:
+            pair_stages = (STAGES[cls // (2 * len(STAGES))], STAGES[cls // 2 % len(STAGES)])
             cell = totals.stages.setdefault(pair_stages, [0, 0])
             cell[0] += m
             cell[1] += c
-            if row.cls % 2:
+            if cls % 2:
                 totals.same_sector_minutes += m
         elif name == "pair":
             totals.partnerships = m
