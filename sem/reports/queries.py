@@ -185,6 +185,67 @@ def by_pair(filters: ReportFilters, organisation_id: int | None = None) -> list[
 
 
 @dataclass
+class NetworkData:
+    """What the network page needs, computed in the database from the period's pairs."""
+
+    weights: dict[int, int]  # the most active organisations shown → minutes given and received
+    edges: list[tuple[int, int, int, int]]  # (low id, high id, minutes, exchanges) between those shown
+    top: list[tuple[int, int, int, int]]  # the links with the most hours (ties with the last included)
+    active: int  # organisations that exchanged in the period
+    links: int  # links in all
+
+
+def _edges(filters: ReportFilters):
+    """One row per pair of organisations that exchanged in the period, whichever way."""
+    mh = MonthlyHours
+    low = sa.case((mh.provider_id < mh.recipient_id, mh.provider_id), else_=mh.recipient_id)
+    high = sa.case((mh.provider_id < mh.recipient_id, mh.recipient_id), else_=mh.provider_id)
+    return (_hours_query(filters, low.label("lo"), high.label("hi"),
+                         sa.func.sum(sa.cast(mh.minutes, sa.Integer)).label("m"), sa.func.sum(mh.count).label("c"))
+            .where(mh.provider_id > 0, mh.recipient_id > 0)
+            .group_by(low, high).having(sa.func.sum(mh.count) > 0))
+
+
+def network_data(filters: ReportFilters, *, nodes: int, top: int) -> NetworkData:
+    """The `nodes` organisations with the most hours given and received, the links between
+    them, the `top` links with the most hours and how many organisations and links there are,
+    in one statement: the period's pairs are summed once and only a few hundred rows travel."""
+    e = _edges(filters).cte("e")
+    ends = sa.union_all(sa.select(e.c.lo.label("org"), e.c.m), sa.select(e.c.hi.label("org"), e.c.m)).subquery("ends")
+    w = sa.select(ends.c.org, sa.func.sum(ends.c.m).label("w")).group_by(ends.c.org).cte("w")
+    shown = sa.select(w.c.org).order_by(w.c.w.desc(), w.c.org).limit(nodes).cte("shown")
+    ranked = sa.select(e.c.lo, e.c.hi, e.c.m, e.c.c, sa.func.rank().over(order_by=e.c.m.desc()).label("rk")) \
+        .subquery("ranked")
+    n = sa.null()
+    statement = sa.union_all(
+        sa.select(sa.literal("node"), w.c.org, n, w.c.w, n).where(w.c.org.in_(sa.select(shown.c.org))),
+        sa.select(sa.literal("edge"), e.c.lo, e.c.hi, e.c.m, e.c.c)
+        .where(e.c.lo.in_(sa.select(shown.c.org)), e.c.hi.in_(sa.select(shown.c.org))),
+        sa.select(sa.literal("top"), ranked.c.lo, ranked.c.hi, ranked.c.m, ranked.c.c).where(ranked.c.rk <= top),
+        sa.select(sa.literal("active"), n, n, sa.func.count(), n).select_from(w),
+        sa.select(sa.literal("links"), n, n, sa.func.count(), n).select_from(e))
+    data = NetworkData({}, [], [], 0, 0)
+    for what, a, b, m, c in _with_memory(statement):
+        if what == "node":
+            data.weights[a] = int(m)
+        elif what == "edge":
+            data.edges.append((a, b, int(m), int(c)))
+        elif what == "top":
+            data.top.append((a, b, int(m), int(c)))
+        elif what == "active":
+            data.active = int(m)
+        else:
+            data.links = int(m)
+    data.edges.sort()
+    return data
+
+
+def all_edges(filters: ReportFilters) -> list[tuple[int, int, int, int]]:
+    """Every link of the period: (low id, high id, minutes, exchanges)."""
+    return [(a, b, int(m), int(c)) for a, b, m, c in db.session.execute(_edges(filters))]
+
+
+@dataclass
 class CompetenceRow:
     competence_id: int
     label: str
