@@ -472,13 +472,15 @@ def _partnerships_from_pairs(filters: ReportFilters) -> int | None:
     return db.session.scalar(sa.select(sa.func.count()).select_from(PairMonths).where(where))
 
 
-def period_totals(filters: ReportFilters, *, since: date | None = None) -> PeriodTotals:
+def period_totals(filters: ReportFilters, *, since: date | None = None, competences: bool = True) -> PeriodTotals:
     """One statement, one pass over the period's monthly rows, summed along every grouping at
     once (GROUPING SETS on PostgreSQL, a union of GROUP BYs elsewhere); the pairs are counted
     in the database, so that only a few thousand rows travel. `since`: also tell which
-    organisations exchanged from that month on (it must lie within the period)."""
+    organisations exchanged from that month on (it must lie within the period); `competences`:
+    also sum by competence."""
     partnerships = _partnerships_from_pairs(filters)
-    groupings = [(name, keys) for name, keys in GROUPINGS if name != "pair" or partnerships is None]
+    groupings = [(name, keys) for name, keys in GROUPINGS
+                 if (name != "pair" or partnerships is None) and (name != "competence" or competences)]
     base = _period_base(filters, since)
     sums = [sa.func.sum(base.c.minutes).label("m"), sa.func.sum(base.c.count).label("c"),
             sa.func.sum(base.c.fund_minutes).label("f"), sa.func.sum(base.c.recent).label("rc")]

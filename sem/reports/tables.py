@@ -267,7 +267,7 @@ def public_summary() -> PublicSummary:
     """Network-wide totals of the last twelve months, for the home page."""
     filters = ReportFilters.default()
     key = tuple(sorted(filters.args().items()))
-    totals = cache.cached("totals", key, lambda: queries.period_totals(filters))
+    totals = cache.cached("totals", key, lambda: queries.period_totals(filters, competences=False))
     months, summary = totals.months, queries.summarise(totals, None)
     rows = [[m.month, m.minutes, m.exchanges] for m in months]
     table = ReportTable("months", _l("Hours exchanged per month"),
