@@ -240,6 +240,25 @@ def network_data(filters: ReportFilters, *, nodes: int, top: int) -> NetworkData
     return data
 
 
+def names_and_first_sectors(ids) -> tuple[dict[int, str], dict[int, int]]:
+    """Names and first sectors (the smallest id, as `organisations` lists them) of some organisations."""
+    ids = list(ids)
+    if not ids:
+        return {}, {}
+    names = dict(db.session.execute(sa.select(Organisation.id, Organisation.name)
+                                    .where(Organisation.id.in_(ids))).all())
+    first_sector = dict(db.session.execute(
+        sa.select(organisation_term.c.organisation_id, sa.func.min(organisation_term.c.term_id))
+        .join(Term, Term.id == organisation_term.c.term_id)
+        .where(Term.kind == TermKind.SECTOR, organisation_term.c.organisation_id.in_(ids))
+        .group_by(organisation_term.c.organisation_id)).all())
+    return names, first_sector
+
+
+def organisation_names() -> dict[int, str]:
+    return dict(db.session.execute(sa.select(Organisation.id, Organisation.name)).all())
+
+
 def all_edges(filters: ReportFilters) -> list[tuple[int, int, int, int]]:
     """Every link of the period: (low id, high id, minutes, exchanges)."""
     return [(a, b, int(m), int(c)) for a, b, m, c in db.session.execute(_edges(filters))]

@@ -13,15 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-import sqlalchemy as sa
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
-from sem.catalogue.models import Term, TermKind
+from sem.catalogue.models import TermKind
 from sem.core.i18n import format_hours, label
-from sem.extensions import db
 from sem.members.labels import STAGE_LABELS
-from sem.members.models import Organisation, Stage, organisation_term
+from sem.members.models import Organisation, Stage
 from sem.reports import cache, charts, network, queries
 from sem.reports.queries import ReportFilters
 
@@ -312,21 +310,6 @@ def _colours(sectors: dict) -> dict[int, str]:
     return {sid: f"sector-{i % network.PALETTE_SIZE}" for i, sid in enumerate(sectors)}
 
 
-def _names_and_sectors(ids) -> tuple[dict[int, str], dict[int, int]]:
-    """Names and first sectors (the smallest id, as `queries.organisations` lists them) of some organisations."""
-    ids = list(ids)
-    if not ids:
-        return {}, {}
-    names = dict(db.session.execute(sa.select(Organisation.id, Organisation.name)
-                                    .where(Organisation.id.in_(ids))).all())
-    first_sector = dict(db.session.execute(
-        sa.select(organisation_term.c.organisation_id, sa.func.min(organisation_term.c.term_id))
-        .join(Term, Term.id == organisation_term.c.term_id)
-        .where(Term.kind == TermKind.SECTOR, organisation_term.c.organisation_id.in_(ids))
-        .group_by(organisation_term.c.organisation_id)).all())
-    return names, first_sector
-
-
 def _link_rows(links, names: dict[int, str]) -> list[list]:
     return sorted(([names.get(a, ""), names.get(b, ""), m, c] for a, b, m, c in links),
                   key=lambda r: (-r[2], r[0], r[1]))
@@ -336,7 +319,7 @@ def _network_data(filters: ReportFilters) -> tuple[network.Graph, list[list], in
     data = queries.network_data(filters, nodes=MAX_NODES, top=TABLE_LIMIT)
     colour_of = _colours(queries.terms(TermKind.SECTOR))
     shown = sorted(data.weights)
-    names, first_sector = _names_and_sectors(set(shown) | {i for a, b, _m, _c in data.top for i in (a, b)})
+    names, first_sector = queries.names_and_first_sectors(set(shown) | {i for a, b, _m, _c in data.top for i in (a, b)})
     nodes = [network.Node(org_id, names.get(org_id, ""), colour_of.get(first_sector.get(org_id), "sector-none"),
                           data.weights[org_id]) for org_id in shown]
     graph = network.build_graph(nodes, [network.Edge(a, b, m) for a, b, m, _c in data.edges])
@@ -347,8 +330,7 @@ def _network_data(filters: ReportFilters) -> tuple[network.Graph, list[list], in
 
 def _every_link(filters: ReportFilters) -> list[list]:
     links = queries.all_edges(filters)
-    names = dict(db.session.execute(sa.select(Organisation.id, Organisation.name)).all())
-    return _link_rows(links, names)
+    return _link_rows(links, queries.organisation_names())
 
 
 # --- one organisation -------------------------------------------------------------------------------
