@@ -407,7 +407,7 @@ def _period_base(filters: ReportFilters, since: date | None):
         orgs = sa.select(Organisation.id, stage.label("stage"))
     po, ro = orgs.subquery("po"), orgs.subquery("ro")
     p, r = mh.c.provider_id, mh.c.recipient_id
-    joins = mh.outerjoin(po, po.c.id == p).outerjoin(ro, ro.c.id == r)
+    joins = None
     if masks is not None and db.session.get_bind().dialect.name == "postgresql":
         # Two arrays indexed by organisation id (built once per statement) rather than two
         # joins: reading an array element per row costs far less than probing a hash table.
@@ -417,14 +417,13 @@ def _period_base(filters: ReportFilters, since: date | None):
             .table_valued("id").render_derived(name="ids")
         attrs = orgs.subquery("attrs")
 
-        def by_id(column):
-            return (sa.select(array_agg(aggregate_order_by(column, ids.c.id)))
-                    .select_from(ids.outerjoin(attrs, attrs.c.id == ids.c.id)).scalar_subquery())
-
-        stages, masks_ = by_id(attrs.c.stage), by_id(attrs.c.mask)
+        arrays = (sa.select(array_agg(aggregate_order_by(attrs.c.stage, ids.c.id)).label("stages"),
+                            array_agg(aggregate_order_by(attrs.c.mask, ids.c.id)).label("masks"))
+                  .select_from(ids.outerjoin(attrs, attrs.c.id == ids.c.id)).subquery("arrays"))
+        stages, masks_ = arrays.c.stages, arrays.c.masks
         shared = sa.case((masks_[p].op("&")(masks_[r]) != 0, 1), else_=0)
         cls = stages[p] * (2 * len(STAGES)) + stages[r] * 2 + shared
-        joins = mh
+        joins = mh.join(arrays, sa.true())  # one row, computed once
     elif masks is not None:
         shared = sa.case((po.c.mask.op("&")(ro.c.mask) != 0, 1), else_=0)
     elif sector_ids:
@@ -433,7 +432,8 @@ def _period_base(filters: ReportFilters, since: date | None):
                                             b.c.term_id == a.c.term_id, a.c.term_id.in_(sector_ids)), 1), else_=0)
     else:
         shared = sa.literal(0)
-    if joins is not mh:
+    if joins is None:
+        joins = mh.outerjoin(po, po.c.id == p).outerjoin(ro, ro.c.id == r)
         # NULL when either side is no organisation (the fund): such rows are in no stage pair.
         cls = po.c.stage * (2 * len(STAGES)) + ro.c.stage * 2 + shared
     query = (sa.select(mh.c.month, mh.c.competence_id, p.label("p"), r.label("r"), cls.label("cls"),
@@ -498,7 +498,9 @@ def period_totals(filters: ReportFilters, *, since: date | None = None, competen
     organisations exchanged from that month on (it must lie within the period); `competences`:
     also sum by competence."""
     partnerships = _partnerships_from_pairs(filters)
-    groupings = [(name, keys) for name, keys in GROUPINGS
+    filtered = filters.filters_organisations
+    groupings = [(name, keys if filtered else tuple(key for key in keys if key not in ("p_in", "r_in")))
+                 for name, keys in GROUPINGS
                  if (name != "pair" or partnerships is None) and (name != "competence" or competences)]
     base = _period_base(filters, since)
     sums = [sa.func.sum(base.c.minutes).label("m"), sa.func.sum(base.c.count).label("c"),
@@ -517,7 +519,7 @@ def period_totals(filters: ReportFilters, *, since: date | None = None, competen
     names = {_grouping_id(keys, used): name for name, keys in groupings}
     if partnerships is None:  # the pairs are counted in the database: only their number travels
         g = grouped.cte("g")
-        pair_id = _grouping_id(dict(GROUPINGS)["pair"], used)
+        pair_id = _grouping_id(dict(groupings)["pair"], used)
         statement = sa.union_all(
             sa.select(g).where(g.c.gid != pair_id),
             sa.select(sa.literal(pair_id), *(sa.null() for _ in KEYS), sa.func.count(), sa.literal(0),
@@ -527,20 +529,20 @@ def period_totals(filters: ReportFilters, *, since: date | None = None, competen
     months: dict[date, MonthRow] = {}
     totals = PeriodTotals([], [], {}, {}, {}, 0, partnerships or 0, set() if since else None)
     given, received, recent = totals.given, totals.received, totals.recently_active
-    given_id, received_id = _grouping_id(("p", "p_in"), used), _grouping_id(("r", "r_in"), used)
+    given_id, received_id = (_grouping_id(dict(groupings)[name], used) for name in ("given", "received"))
     # Plain tuples: the two organisation groupings are thousands of rows.
     for gid, month, competence_id, p, p_in, r, r_in, cls, _lo, _hi, m, c, f, rc in _with_memory(statement):
         if not c or c <= 0:
             if names[gid] != "pair":
                 continue
         if gid == given_id:
-            if p and p_in:
+            if p and (p_in or not filtered):
                 given[p] = int(m)
                 if since and rc > 0:
                     recent.add(p)
             continue
         if gid == received_id:
-            if r and r_in:
+            if r and (r_in or not filtered):
                 received[r] = int(m)
                 if since and rc > 0:
                     recent.add(r)
