@@ -6,9 +6,8 @@ Revises: ac41b05c21b9
 Create Date: 2026-11-25 03:34:21.327315
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '257507a0aa26'

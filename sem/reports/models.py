@@ -1,8 +1,9 @@
-"""The one table the reports own: hours per month, pre-aggregated from the ledger.
+"""The tables the reports own: hours per month, pre-aggregated from the ledger, and the
+pairs of organisations that exchanged with their first and last month.
 
-Derived data: `sem.reports.aggregate.record` keeps it up to date in the same database
+Derived data: `sem.reports.aggregate.record` keeps them up to date in the same database
 transaction as every ledger transaction (called by `ledger.services.post_transaction`), and
-`rebuild` recomputes it from the ledger. A correction is folded into the kind of what it
+`rebuild` recomputes them from the ledger. A correction is folded into the kind of what it
 reverses, with negative minutes and count, on the original provider → recipient orientation:
 summing a group gives what stands. Fund movements have no organisation on one side: 0 stands
 for "no organisation" (so the key has no NULLs and can be upserted on both backends).
