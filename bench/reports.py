@@ -7,12 +7,18 @@ Builds 5,000 organisations (20 city networks of 250, each member with about twel
 partners in its network), 20,000 offers, 40,000 needs with proposals and exchanges, and
 1,000,000 exchange transactions over ten years = 2,000,000 ledger entries (COPY, with the
 triggers off for the load: the hash chain holds placeholders, which the reports never read).
-Then it rebuilds the monthly figures with `sem.reports.aggregate.rebuild` (what
-`flask sem reports rebuild` runs), checks them, and times the dashboard, the home page and the
-network graph with the Flask test client (server time: the request in-process, no network).
+Then it rebuilds the monthly figures and the pairs' first and last months with
+`sem.reports.aggregate.rebuild` (what `flask sem reports rebuild` runs), checks them, and
+times the dashboard, the home page and the network graph with the Flask test client (server
+time: the request in-process, no network).
 
 Options: --organisations N --transactions N --months N --keep (keep the database) --reuse
-(the database given by DATABASE_URL is already loaded: only rebuild and time).
+(the database given by DATABASE_URL is already loaded: only rebuild and time) --no-rebuild
+(with --reuse: the figures are built too) --runs N (timed requests per page).
+
+"cold" is the server time with the figures cache emptied first (what every visitor gets after
+a new transaction), "warm" the same page again from the cache (the fingerprint, the labels
+and the template).
 """
 
 import argparse
@@ -205,6 +211,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the database")
     parser.add_argument("--reuse", action="store_true", help="DATABASE_URL is already loaded")
     parser.add_argument("--no-rebuild", action="store_true", help="with --reuse: the monthly figures are built")
+    parser.add_argument("--runs", type=int, default=5, help="timed requests per page (3 for the slowest pages)")
     args = parser.parse_args()
 
     from tests.pg_database import main as pg_database
@@ -271,8 +278,9 @@ def main() -> int:
             ("CSV of the monthly table", "/coordination/impact/months.csv"),
             ("network graph, one commune", "/coordination/network?commune=ixelles"),
             ("network graph, last 12 months (500 most active)", "/coordination/network"),
+            ("CSV of every link of the network", "/coordination/network/edges.csv"),
         ]:
-            cold, warm, status = timed(client, url, runs=3 if "network" in url or "ten years" in label else 5)
+            cold, warm, status = timed(client, url, runs=3 if "network" in url or "ten years" in label else args.runs)
             print(f"{label:<50} {cold:>6.0f}ms {warm:>6.0f}ms  {'' if status == 200 else status}")
     finally:
         if name and not args.keep:

@@ -14,7 +14,7 @@ bytes. The file is JSON Lines (UTF-8):
 Encodings: datetimes as ISO 8601 with their offset (always UTC), dates and times as ISO,
 enums as their stored value, bytes as base64, decimals as strings, JSON columns as JSON.
 Derived tables are left out and rebuilt after an import: the directory's search index
-(`search_document`) and the reports' monthly figures (`report_monthly_hours`).
+(`search_document`) and the reports' monthly figures (`report_monthly_hours`, `report_pair_months`).
 """
 
 import base64
@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from sem.extensions import db
 
 FORMAT, VERSION = "sem-export", 1
-DERIVED = ("search_document", "report_monthly_hours")
+DERIVED = ("search_document", "report_monthly_hours", "report_pair_months")
 BATCH = 5000
 
 

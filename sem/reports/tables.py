@@ -40,10 +40,15 @@ class ReportTable:
     chart: charts.BarChart | None = None
     note: object = ""
     limit: int | None = None  # rows shown on the page; the exports hold them all
+    total: int | None = None  # rows in all, when `rows` holds only the first ones
 
     @property
     def shown(self) -> list[list]:
         return self.rows[:self.limit] if self.limit else self.rows
+
+    @property
+    def count(self) -> int:
+        return len(self.rows) if self.total is None else self.total
 
 
 def month_label(month: date) -> str:
@@ -142,13 +147,14 @@ class DashboardData:
 
 def dashboard_data(filters: ReportFilters) -> DashboardData:
     members = queries.members(filters)
-    months = queries.by_month(filters)
+    # The period's pass also tells who exchanged in the last three months when it covers them.
+    totals = queries.period_totals(filters, since=queries.inactive_since_within(filters))
     needs, needs_total = queries.needs_by_competence(filters)
     return DashboardData(
-        months=months, summary=queries.summarise(filters, months, members),
-        spread=queries.balance_spread(filters, members), fund=queries.fund_by_month(filters, months),
+        months=totals.months, summary=queries.summarise(totals, members),
+        spread=queries.balance_spread(filters, members), fund=queries.fund_by_month(filters, totals.months),
         fund_balance=queries.fund_balance(), needs=needs, needs_total=needs_total,
-        competences=queries.by_competence(filters), inactive=queries.inactive_members(members),
+        competences=totals.competences, inactive=queries.inactive_members(members, active=totals.recently_active),
         no_offer=queries.members_without_offers(members))
 
 
@@ -259,8 +265,8 @@ def public_summary() -> PublicSummary:
     """Network-wide totals of the last twelve months, for the home page."""
     filters = ReportFilters.default()
     key = tuple(sorted(filters.args().items()))
-    months = cache.cached("months", key, lambda: queries.by_month(filters))
-    summary = cache.cached("summary", key, lambda: queries.summarise(filters, months, queries.members(filters)))
+    totals = cache.cached("totals", key, lambda: queries.period_totals(filters, competences=False))
+    months, summary = totals.months, queries.summarise(totals, None)
     rows = [[m.month, m.minutes, m.exchanges] for m in months]
     table = ReportTable("months", _l("Hours exchanged per month"),
                         [Column("month", _l("Month"), "month"), Column("hours", _l("Hours exchanged"), "hours"),
@@ -275,16 +281,20 @@ def public_summary() -> PublicSummary:
 MAX_NODES = 500  # the picture stays readable (and its layout quick); the table lists every link
 
 
-def network_graph(filters: ReportFilters) -> tuple[network.Graph, ReportTable, list[tuple[object, str]], int]:
+def network_graph(filters: ReportFilters, *, every_link: bool = False
+                  ) -> tuple[network.Graph, ReportTable, list[tuple[object, str]], int]:
     """The graph of the period's exchanges (the MAX_NODES most active organisations), the
-    table of every link, the colour legend and how many organisations exchanged in all."""
-    graph, rows, active = cache.cached("network", tuple(sorted(filters.args().items())),
-                                       lambda: _network_data(filters))
+    table of the links (the page shows the first TABLE_LIMIT; `every_link`: all of them, for
+    the exports), the colour legend and how many organisations exchanged in all."""
+    graph, rows, active, links = cache.cached("network", tuple(sorted(filters.args().items())),
+                                              lambda: _network_data(filters))
+    if every_link:
+        rows = cache.cached("network-links", tuple(sorted(filters.args().items())), lambda: _every_link(filters))
     table = ReportTable("edges", _l("Who exchanged with whom"),
                         [Column("organisation", _l("Organisation")), Column("partner", _l("Partner")),
                          Column("hours", _l("Hours, both ways"), "hours"),
                          Column("exchanges", _l("Exchanges"), "number")],
-                        rows, limit=200)
+                        rows, limit=TABLE_LIMIT, total=links)
     sectors = queries.terms(TermKind.SECTOR)
     used = {node.colour for node in graph.nodes}
     legend = [(label(sectors[sid]), colour) for sid, colour in _colours(sectors).items() if colour in used]
@@ -293,35 +303,34 @@ def network_graph(filters: ReportFilters) -> tuple[network.Graph, ReportTable, l
     return graph, table, legend, active
 
 
+TABLE_LIMIT = 200
+
+
 def _colours(sectors: dict) -> dict[int, str]:
     return {sid: f"sector-{i % network.PALETTE_SIZE}" for i, sid in enumerate(sectors)}
 
 
-def _network_data(filters: ReportFilters) -> tuple[network.Graph, list[list], int]:
-    infos = queries.organisations()
-    colour_of = _colours(queries.terms(TermKind.SECTOR))
-    pairs = queries.by_pair(filters)
-    # One edge per pair of organisations, whichever way the hours went.
-    edges: dict[tuple[int, int], list[int]] = {}
-    weight: dict[int, int] = {}
-    for pair in pairs:
-        if pair.provider_id not in infos or pair.recipient_id not in infos:
-            continue
-        key = (min(pair.provider_id, pair.recipient_id), max(pair.provider_id, pair.recipient_id))
-        edge = edges.setdefault(key, [0, 0])
-        edge[0] += pair.minutes
-        edge[1] += pair.exchanges
-        for org_id in key:
-            weight[org_id] = weight.get(org_id, 0) + pair.minutes
-    shown = sorted(sorted(weight, key=lambda org_id: (-weight[org_id], org_id))[:MAX_NODES])
-    nodes = [network.Node(org_id, infos[org_id].name,
-                          colour_of.get(infos[org_id].sectors[0], "sector-none") if infos[org_id].sectors
-                          else "sector-none", weight[org_id])
-             for org_id in shown]
-    graph = network.build_graph(nodes, [network.Edge(a, b, m) for (a, b), (m, _c) in sorted(edges.items())])
-    rows = sorted(([infos[a].name, infos[b].name, m, c] for (a, b), (m, c) in edges.items()),
+def _link_rows(links, names: dict[int, str]) -> list[list]:
+    return sorted(([names.get(a, ""), names.get(b, ""), m, c] for a, b, m, c in links),
                   key=lambda r: (-r[2], r[0], r[1]))
-    return graph, rows, len(weight)
+
+
+def _network_data(filters: ReportFilters) -> tuple[network.Graph, list[list], int, int]:
+    data = queries.network_data(filters, nodes=MAX_NODES, top=TABLE_LIMIT)
+    colour_of = _colours(queries.terms(TermKind.SECTOR))
+    shown = sorted(data.weights)
+    names, first_sector = queries.names_and_first_sectors(set(shown) | {i for a, b, _m, _c in data.top for i in (a, b)})
+    nodes = [network.Node(org_id, names.get(org_id, ""), colour_of.get(first_sector.get(org_id), "sector-none"),
+                          data.weights[org_id]) for org_id in shown]
+    graph = network.build_graph(nodes, [network.Edge(a, b, m) for a, b, m, _c in data.edges])
+    # The links with the most hours (ties included), in the table's order: the page's rows.
+    rows = _link_rows(data.top, names)[:TABLE_LIMIT]
+    return graph, rows, data.active, data.links
+
+
+def _every_link(filters: ReportFilters) -> list[list]:
+    links = queries.all_edges(filters)
+    return _link_rows(links, queries.organisation_names())
 
 
 # --- one organisation -------------------------------------------------------------------------------

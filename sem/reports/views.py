@@ -78,7 +78,7 @@ def network():
 def network_export(fmt):
     policy.require(policy.can_view_impact(current_user))
     _form, filters = _filter_form()
-    table = tables.network_graph(filters)[1]
+    table = tables.network_graph(filters, every_link=True)[1]
     return _download(table, filters, fmt, "sem-network")
 
 

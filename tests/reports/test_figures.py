@@ -142,3 +142,56 @@ def test_cached_figures_follow_a_new_transaction_and_a_new_stage(app, ctx, world
         assert tables.dashboard(PERIOD).figures.minutes == 330
     finally:
         app.config["REPORTS_CACHE_SECONDS"] = saved
+
+
+def test_the_period_pass_agrees_with_the_separate_queries(ctx, world):
+    """The one-statement figures against the per-figure queries, on the fixture's period and
+    on the last twelve months (where the pass also tells who is inactive and the partnerships
+    come from the pairs' first and last months)."""
+    from sem.reports.models import PairMonths
+
+    for filters in (PERIOD, ReportFilters.default(), period(sector_id=world.culture)):
+        totals = queries.period_totals(filters, since=queries.inactive_since_within(filters))
+        assert totals.months == queries.by_month(filters)
+        assert sorted(totals.competences) == sorted(queries.by_competence(filters))
+        pairs = {(min(p.provider_id, p.recipient_id), max(p.provider_id, p.recipient_id))
+                 for p in queries.by_pair(filters)}
+        assert totals.partnerships == len(pairs)
+    last_year = queries.period_totals(ReportFilters.default(), since=queries.inactive_since())
+    assert last_year.recently_active == {world.a, world.c}  # tx6, ten days ago
+    members = queries.members(ReportFilters.default())
+    assert [m.name for m in queries.inactive_members(members, active=last_year.recently_active)] == [
+        m.name for m in queries.inactive_members(members)] == ["Bravo", "Delta"]
+    # tx4 (A → C, April) was reversed: the pair {A, C} stands from April (tx5 is C → A in May).
+    pair = db.session.get(PairMonths, (min(world.a, world.c), max(world.a, world.c)))
+    assert (pair.first_month, pair.last_month) == (date(2026, 5, 1), queries.month_of(queries.utcnow()))
+    assert aggregate.check().ok
+
+
+def test_a_reversed_exchange_moves_its_pair_back(ctx, world):
+    """The pairs' months follow corrections: reversing the last exchange of a pair brings its
+    last month back to the one before (and removes the pair when nothing stands)."""
+    import sqlalchemy as sa
+
+    from sem.ledger import services as ledger
+    from sem.ledger.models import LedgerTransaction, TransactionKind
+    from sem.members.models import Person
+    from sem.reports.models import PairMonths
+
+    coordinator = db.session.get(Person, world.coordinator)
+    key = (min(world.a, world.c), max(world.a, world.c))
+    tx6 = db.session.scalars(sa.select(LedgerTransaction).where(
+        LedgerTransaction.kind == TransactionKind.EXCHANGE, LedgerTransaction.provider_id == world.a,
+        LedgerTransaction.recipient_id == world.c)
+        .order_by(LedgerTransaction.id.desc())).first()
+    ledger.reverse(tx6, actor=coordinator, reason="wrong month")
+    pair = db.session.get(PairMonths, key)
+    db.session.refresh(pair)
+    assert (pair.first_month, pair.last_month) == (date(2026, 5, 1), date(2026, 5, 1))
+    tx5 = db.session.scalars(sa.select(LedgerTransaction).where(
+        LedgerTransaction.kind == TransactionKind.EXCHANGE, LedgerTransaction.provider_id == world.c,
+        LedgerTransaction.recipient_id == world.a)).one()
+    ledger.reverse(tx5, actor=coordinator, reason="never happened")
+    assert db.session.execute(sa.select(PairMonths.first_month).where(
+        PairMonths.low_id == key[0], PairMonths.high_id == key[1])).first() is None
+    assert aggregate.check().ok
