@@ -162,19 +162,38 @@ _LOCKED_COLUMNS = [_ACCOUNT.c[name] for name in ("id", "kind", "organisation_id"
                                                  "last_hash", "floor_minutes")]
 
 
+# Under the lock, in the same statement: the transaction already recorded under this key.
+_DONE = (sa.select(_TX.c.id).where(_TX.c.idempotency_key == sa.bindparam("key")).scalar_subquery()
+         .label("done_id"))
+
+
 def _lock_statement(condition, *extra):
-    """Lock the accounts that meet `condition` and read them (and `extra` columns) in one
-    statement. SQLite: a no-op UPDATE takes the write lock, so the values it returns are the
-    latest. PostgreSQL: FOR UPDATE in id order, so two settlements never deadlock."""
+    """Lock the accounts that meet `condition` and read them, `extra` columns and the
+    transaction already recorded under the `key` parameter (`done_id`, last column) in one
+    statement. SQLite: a no-op UPDATE takes the write lock, so what it returns is the latest.
+    PostgreSQL: FOR UPDATE in id order, so two settlements never deadlock; `done_id` comes
+    from the statement's snapshot, which may predate a wait for the lock, so the insert is
+    guarded too (`_INSERT_TX`: ON CONFLICT on the key)."""
     if db.engine.dialect.name == "sqlite":
         return (sa.update(_ACCOUNT).where(condition).values(entry_count=_ACCOUNT.c.entry_count)
-                .returning(*_LOCKED_COLUMNS, *extra))
-    return (sa.select(*_LOCKED_COLUMNS, *extra).where(condition).order_by(_ACCOUNT.c.id)
+                .returning(*_LOCKED_COLUMNS, *extra, _DONE))
+    return (sa.select(*_LOCKED_COLUMNS, *extra, _DONE).where(condition).order_by(_ACCOUNT.c.id)
             .with_for_update(of=_ACCOUNT))
 
 
 def _read_locked(rows) -> dict[int, _Locked]:
     return {row[0]: _Locked(*row[:7]) for row in rows}
+
+
+_STATEMENTS: dict[tuple[str, str], sa.Executable] = {}
+
+
+def _statement(name: str, build) -> sa.Executable:
+    """A statement built once per database dialect."""
+    key = (db.engine.dialect.name, name)
+    if key not in _STATEMENTS:
+        _STATEMENTS[key] = build()
+    return _STATEMENTS[key]
 
 
 def _id(obj) -> int | None:
@@ -233,22 +252,44 @@ def post_transaction(kind: TransactionKind, legs: list[tuple[Account, int]], *, 
                      occurred_on: datetime | None = None, now: datetime | None = None) -> LedgerTransaction:
     id_legs = [(_id(account), amount) for account, amount in legs]
     _check_legs(id_legs)
-    if idempotency_key and (done := _by_key(idempotency_key)) is not None:
-        return done
     db.session.flush()  # what the session holds goes first: from here on, Core statements
-    locked = _read_locked(db.session.connection().execute(
-        _lock_statement(_ACCOUNT.c.id.in_(sorted({account_id for account_id, _ in id_legs})))))
-    if idempotency_key and (done := _by_key(idempotency_key)) is not None:  # settled while we waited
-        return done
-    return _append(kind, id_legs, locked, author_id=_id(author), provider_id=_id(provider),
+    rows = db.session.connection().execute(
+        _statement("lock_ids", lambda: _lock_statement(_ACCOUNT.c.id.in_(sa.bindparam("ids", expanding=True)))),
+        {"ids": sorted({account_id for account_id, _ in id_legs}), "key": idempotency_key}).all()
+    # Checked under the lock: a second attempt, even one that waited for the first, finds it.
+    if rows and rows[0][-1] is not None:
+        return db.session.get(LedgerTransaction, rows[0][-1])
+    return _append(kind, id_legs, _read_locked(rows), author_id=_id(author), provider_id=_id(provider),
                    recipient_id=_id(recipient), competence_id=competence_id, memo=memo, reason=reason,
                    idempotency_key=idempotency_key, reverses_id=_id(reverses), occurred_on=occurred_on, now=now)
+
+
+def _insert_tx():
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    # A key recorded meanwhile (PostgreSQL: committed while this one waited for the lock)
+    # inserts nothing: the caller then returns that transaction.
+    return insert(_TX).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(_TX.c.id)
+
+
+def _write_entries_postgresql(legs: int) -> sa.TextClause:
+    """PostgreSQL: the entries and the accounts' caches in one statement (one round trip)."""
+    rows = ", ".join(f"(:t, :a{n}, :m{n}, :b{n}, :s{n}, :p{n}, :h{n})" for n in range(legs))
+    caches = ", ".join(f"(CAST(:a{n} AS INTEGER), CAST(:b{n} AS INTEGER), CAST(:s{n} AS INTEGER), "
+                       f"CAST(:h{n} AS VARCHAR))" for n in range(legs))
+    # Only placeholders are formatted in, never values.
+    return sa.text(
+        "WITH new_entries AS (INSERT INTO ledger_entry (transaction_id, account_id, amount_minutes, balance_after, "  # noqa: S608
+        f"seq, prev_hash, hash) VALUES {rows}) "
+        "UPDATE ledger_account SET balance_minutes = v.balance, entry_count = v.seq, last_hash = v.hash "
+        f"FROM (VALUES {caches}) AS v (id, balance, seq, hash) WHERE ledger_account.id = v.id")
 
 
 _UPDATE_ACCOUNT = (sa.update(_ACCOUNT).where(_ACCOUNT.c.id == sa.bindparam("account_id"))
                    .values(balance_minutes=sa.bindparam("balance"), entry_count=sa.bindparam("count"),
                            last_hash=sa.bindparam("last")))
-_INSERT_TX = sa.insert(_TX).returning(_TX.c.id)
 _INSERT_ENTRIES = sa.insert(_ENTRY)
 _ACCOUNT_CACHES = ["balance_minutes", "entry_count", "last_hash"]
 
@@ -265,6 +306,8 @@ def _append(kind: TransactionKind, legs: list[tuple[int, int]], locked: dict[int
         current = locked[account_id]
         floor = current.floor_minutes
         if amount < 0 and floor is not None and current.balance_minutes + amount < floor:
+            if idempotency_key and (done := _by_key(idempotency_key)) is not None:
+                return done  # paid meanwhile (PostgreSQL: while this one waited for the lock)
             raise CreditLimitReached(_credit_message(current, floor))
 
     now = (now or utcnow()).astimezone(UTC)
@@ -275,7 +318,9 @@ def _append(kind: TransactionKind, legs: list[tuple[int, int]], locked: dict[int
               "minutes": sum(amount for _, amount in legs if amount > 0), "memo": memo or "", "reason": reason or "",
               "idempotency_key": idempotency_key, "reverses_id": reverses_id}
     connection = db.session.connection()
-    values["id"] = connection.execute(_INSERT_TX, values).scalar_one()
+    values["id"] = connection.execute(_statement("insert_tx", _insert_tx), values).scalar()
+    if values["id"] is None:
+        return _by_key(idempotency_key)
     # The object callers get: persistent (in the session's identity map) without a query;
     # its entries and relationships load when asked.
     tx = LedgerTransaction(**values)
@@ -292,8 +337,17 @@ def _append(kind: TransactionKind, legs: list[tuple[int, int]], locked: dict[int
                         "balance_after": balance, "seq": seq, "prev_hash": current.last_hash, "hash": digest})
         caches.append({"account_id": account_id, "balance": balance, "count": seq, "last": digest})
         current.balance_minutes, current.entry_count, current.last_hash = balance, seq, digest
-    connection.execute(_INSERT_ENTRIES, entries)
-    connection.execute(_UPDATE_ACCOUNT, caches)
+    if connection.dialect.name == "postgresql":
+        params = {"t": tx.id}
+        for n, entry in enumerate(entries):
+            params.update({f"a{n}": entry["account_id"], f"m{n}": entry["amount_minutes"],
+                           f"b{n}": entry["balance_after"], f"s{n}": entry["seq"], f"p{n}": entry["prev_hash"],
+                           f"h{n}": entry["hash"]})
+        connection.execute(_statement(f"entries_{len(entries)}", lambda: _write_entries_postgresql(len(entries))),
+                           params)
+    else:
+        connection.execute(_INSERT_ENTRIES, entries)
+        connection.execute(_UPDATE_ACCOUNT, caches)
     # Account objects the session already holds read their new values when next used.
     identity_map = db.session.identity_map
     for account_id in locked:
@@ -376,21 +430,15 @@ def _settlement_lock():
     return _lock_statement(condition, recipient_stage.label("recipient_stage"))
 
 
-def _lock_settlement(provider_id: int, recipient_id: int) -> tuple[dict[int, _Locked], bool]:
-    rows = db.session.connection().execute(_settlement_lock_statement(),
-                                           {"provider_id": provider_id, "recipient_id": recipient_id}).all()
-    emerging = bool(rows) and rows[0][-1] is Stage.EMERGING
-    return _read_locked(rows), emerging
-
-
-_SETTLEMENT_LOCK: dict[str, sa.Executable] = {}
-
-
-def _settlement_lock_statement():
-    dialect = db.engine.dialect.name
-    if dialect not in _SETTLEMENT_LOCK:
-        _SETTLEMENT_LOCK[dialect] = _settlement_lock()
-    return _SETTLEMENT_LOCK[dialect]
+def _lock_settlement(provider_id: int, recipient_id: int, key: str) -> tuple[dict[int, _Locked], bool, int | None]:
+    """The locked accounts, whether the recipient is emerging, and the transaction already
+    recorded under `key`."""
+    rows = db.session.connection().execute(_statement("lock_settlement", _settlement_lock),
+                                           {"provider_id": provider_id, "recipient_id": recipient_id,
+                                            "key": key}).all()
+    if not rows:
+        return {}, False, None
+    return _read_locked(rows), rows[0][-2] is Stage.EMERGING, rows[0][-1]
 
 
 def settle_exchange(*, provider: Organisation, recipient: Organisation, minutes: int, idempotency_key: str,
@@ -403,16 +451,16 @@ def settle_exchange(*, provider: Organisation, recipient: Organisation, minutes:
     db.session.flush()  # what the session holds goes first: from here on, Core statements
     # Lock everything this settlement may touch in one statement, in id order (no deadlock);
     # only a first settlement creates accounts first.
-    locked, emerging = _lock_settlement(provider_id, recipient_id)
+    locked, emerging, done_id = _lock_settlement(provider_id, recipient_id, idempotency_key)
     if len(locked) < 2 + emerging:
         _accounts_of(provider, recipient)
         if recipient.stage is Stage.EMERGING:
             fund_account(AccountKind.SOLIDARITY)
         db.session.flush()
-        locked, emerging = _lock_settlement(provider_id, recipient_id)
+        locked, emerging, done_id = _lock_settlement(provider_id, recipient_id, idempotency_key)
     # Checked under the lock: a second confirmation, even one that waited for the first, finds it.
-    if (done := _by_key(idempotency_key)) is not None:
-        return done
+    if done_id is not None:
+        return db.session.get(LedgerTransaction, done_id)
     owners = {account.organisation_id: account for account in locked.values()}
     provider_account, recipient_account = owners[provider_id], owners[recipient_id]
     fund = owners.get(None)
