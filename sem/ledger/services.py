@@ -1,10 +1,13 @@
 """The only code that writes ledger rows.
 
-`post_transaction` is the one mechanism: it locks the accounts involved (in id order, so two
-settlements never deadlock), refuses any leg that would take an account below its floor
-before anything is written, appends the transaction and one entry per account with its
-hash-chain link, and updates the cached balances in the same database transaction. An
-idempotency key makes a second attempt return the first transaction instead of paying twice.
+`post_transaction` (and `settle_exchange`, its fast path for confirmed hours) locks the
+accounts involved (in id order, so two settlements never deadlock), refuses any leg that would
+take an account below its floor before anything is written, appends the transaction and one
+entry per account with its hash-chain link, and updates the cached balances in the same
+database transaction. An idempotency key makes a second attempt return the first transaction
+instead of paying twice. The writer uses SQLAlchemy Core statements on the tables (a handful
+of statements per transaction, no unit of work); the transaction it returns is an ordinary
+ORM object of the session, and Account objects the session holds are expired.
 """
 
 import hashlib
@@ -173,7 +176,7 @@ def _lock_statement(condition, *extra):
     statement. SQLite: a no-op UPDATE takes the write lock, so what it returns is the latest.
     PostgreSQL: FOR UPDATE in id order, so two settlements never deadlock; `done_id` comes
     from the statement's snapshot, which may predate a wait for the lock, so the insert is
-    guarded too (`_INSERT_TX`: ON CONFLICT on the key)."""
+    guarded too (`_insert_tx`: ON CONFLICT on the key)."""
     if db.engine.dialect.name == "sqlite":
         return (sa.update(_ACCOUNT).where(condition).values(entry_count=_ACCOUNT.c.entry_count)
                 .returning(*_LOCKED_COLUMNS, *extra, _DONE))
