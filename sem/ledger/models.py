@@ -69,7 +69,7 @@ class LedgerTransaction(db.Model):
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"))
     # Who gave and who received, for the open ledger and reports (None for fund movements).
     provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
-    recipient_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    recipient_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"))
     competence_id: Mapped[int | None] = mapped_column(sa.ForeignKey("competence.id"), index=True)
     minutes: Mapped[int] = mapped_column()
     memo: Mapped[str] = mapped_column(sa.Text, default="")
@@ -89,6 +89,9 @@ class LedgerTransaction(db.Model):
         sa.CheckConstraint("minutes > 0", name="minutes"),
         sa.CheckConstraint("(kind = 'correction') = (reverses_id IS NOT NULL)", name="correction"),
         sa.CheckConstraint("kind NOT IN ('grant', 'correction') OR length(reason) > 0", name="reason"),
+        # By recipient (the open ledger's filter), and the year's exchanges one organisation
+        # received, read by every settlement to an emerging organisation (its allowance).
+        sa.Index("ix_ledger_transaction_allowance", "recipient_id", "kind", "created_at"),
     )
 
 

@@ -1,10 +1,13 @@
 """The only code that writes ledger rows.
 
-`post_transaction` is the one mechanism: it locks the accounts involved (in id order, so two
-settlements never deadlock), refuses any leg that would take an account below its floor
-before anything is written, appends the transaction and one entry per account with its
-hash-chain link, and updates the cached balances in the same database transaction. An
-idempotency key makes a second attempt return the first transaction instead of paying twice.
+`post_transaction` (and `settle_exchange`, its fast path for confirmed hours) locks the
+accounts involved (in id order, so two settlements never deadlock), refuses any leg that would
+take an account below its floor before anything is written, appends the transaction and one
+entry per account with its hash-chain link, and updates the cached balances in the same
+database transaction. An idempotency key makes a second attempt return the first transaction
+instead of paying twice. The writer uses SQLAlchemy Core statements on the tables (a handful
+of statements per transaction, no unit of work); the transaction it returns is an ordinary
+ORM object of the session, and Account objects the session holds are expired.
 """
 
 import hashlib
@@ -18,6 +21,8 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from sem.core.amounts import check_quarter_hours
 from sem.core.db import utcnow
@@ -128,22 +133,82 @@ def set_floor(*, floor_minutes: int, reason: str, actor: Person, stage: Stage | 
 
 
 def _lock(account_ids: list[int]) -> dict[int, Account]:
-    """Lock the accounts, in id order, and return them with their current values."""
-    return _lock_where(Account.id.in_(sorted(set(account_ids))))
-
-
-def _lock_where(condition) -> dict[int, Account]:
-    """Lock the accounts that meet `condition`, in id order (so two settlements never
-    deadlock), and return them by id with their current values."""
+    """Lock the accounts, in id order, and return them as ORM objects with their current
+    values (for the rare writers that change an account itself, such as `set_floor`)."""
+    condition = Account.id.in_(sorted(set(account_ids)))
     if db.engine.dialect.name == "sqlite":
-        # Take SQLite's write lock now, and read the rows in the same statement: from here on
-        # the values are the latest.
         query = (sa.update(Account).where(condition).values(entry_count=Account.entry_count)
                  .returning(Account).execution_options(synchronize_session=False))
     else:
         query = sa.select(Account).where(condition).order_by(Account.id).with_for_update()
     accounts = db.session.scalars(query.execution_options(populate_existing=True)).all()
     return {account.id: account for account in accounts}
+
+
+@dataclass(slots=True)
+class _Locked:
+    """One locked account row, as the writer reads it under the lock."""
+    id: int
+    kind: AccountKind
+    organisation_id: int | None
+    balance_minutes: int
+    entry_count: int
+    last_hash: str
+    floor_minutes: int | None
+
+
+_ACCOUNT = Account.__table__
+_TX = LedgerTransaction.__table__
+_ENTRY = Entry.__table__
+_ORG = Organisation.__table__
+_LOCKED_COLUMNS = [_ACCOUNT.c[name] for name in ("id", "kind", "organisation_id", "balance_minutes", "entry_count",
+                                                 "last_hash", "floor_minutes")]
+
+
+# Under the lock, in the same statement: the transaction already recorded under this key.
+_DONE = (sa.select(_TX.c.id).where(_TX.c.idempotency_key == sa.bindparam("key")).scalar_subquery()
+         .label("done_id"))
+
+
+def _lock_statement(condition, *extra):
+    """Lock the accounts that meet `condition` and read them, `extra` columns and the
+    transaction already recorded under the `key` parameter (`done_id`, last column) in one
+    statement. SQLite: a no-op UPDATE takes the write lock, so what it returns is the latest.
+    PostgreSQL: FOR UPDATE in id order, so two settlements never deadlock; `done_id` comes
+    from the statement's snapshot, which may predate a wait for the lock, so the insert is
+    guarded too (`_insert_tx`: ON CONFLICT on the key)."""
+    if db.engine.dialect.name == "sqlite":
+        return (sa.update(_ACCOUNT).where(condition).values(entry_count=_ACCOUNT.c.entry_count)
+                .returning(*_LOCKED_COLUMNS, *extra, _DONE))
+    return (sa.select(*_LOCKED_COLUMNS, *extra, _DONE).where(condition).order_by(_ACCOUNT.c.id)
+            .with_for_update(of=_ACCOUNT))
+
+
+def _read_locked(rows) -> dict[int, _Locked]:
+    return {row[0]: _Locked(*row[:7]) for row in rows}
+
+
+_STATEMENTS: dict[tuple[str, str], sa.Executable] = {}
+
+
+def _statement(name: str, build) -> sa.Executable:
+    """A statement built once per database dialect."""
+    key = (db.engine.dialect.name, name)
+    if key not in _STATEMENTS:
+        _STATEMENTS[key] = build()
+    return _STATEMENTS[key]
+
+
+def _id(obj) -> int | None:
+    """The primary key of an ORM object without loading it (the session expires objects at
+    every commit: reading `obj.id` would cost a query)."""
+    if obj is None:
+        return None
+    key = sa.inspect(obj).key
+    if key is None:  # not flushed yet
+        db.session.flush()
+        key = sa.inspect(obj).key
+    return key[1][0]
 
 
 def entry_hash(prev_hash: str, entry: dict, tx: dict) -> str:
@@ -166,15 +231,20 @@ def entry_fields(entry: Entry) -> dict:
             "seq": entry.seq}
 
 
+_BY_KEY = sa.select(_TX.c.id).where(_TX.c.idempotency_key == sa.bindparam("key"))
+
+
 def _by_key(key: str) -> LedgerTransaction | None:
-    return db.session.scalar(sa.select(LedgerTransaction).where(LedgerTransaction.idempotency_key == key))
+    """The transaction already recorded under this idempotency key, if any."""
+    tx_id = db.session.connection().scalar(_BY_KEY, {"key": key})
+    return db.session.get(LedgerTransaction, tx_id) if tx_id is not None else None
 
 
-def _check_legs(legs: list[tuple[Account, int]]) -> None:
+def _check_legs(legs: list[tuple[int, int]]) -> None:
     amounts = [amount for _, amount in legs]
     if len(legs) < 2 or sum(amounts) != 0 or any(not isinstance(a, int) or a == 0 for a in amounts):
         raise ValueError(f"a transaction needs two or more non-zero integer legs summing to zero: {amounts}")
-    if len({account.id for account, _ in legs}) != len(legs):
+    if len({account_id for account_id, _ in legs}) != len(legs):
         raise ValueError("one leg per account")
 
 
@@ -183,69 +253,124 @@ def post_transaction(kind: TransactionKind, legs: list[tuple[Account, int]], *, 
                      competence_id: int | None = None, memo: str = "", reason: str = "",
                      idempotency_key: str | None = None, reverses: LedgerTransaction | None = None,
                      occurred_on: datetime | None = None, now: datetime | None = None) -> LedgerTransaction:
-    _check_legs(legs)
-    if idempotency_key and (done := _by_key(idempotency_key)) is not None:
-        return done
-    accounts = _lock([account.id for account, _ in legs])
-    if idempotency_key and (done := _by_key(idempotency_key)) is not None:  # settled while we waited
-        return done
-    return _append(kind, legs, accounts, author=author, provider=provider, recipient=recipient,
-                   competence_id=competence_id, memo=memo, reason=reason, idempotency_key=idempotency_key,
-                   reverses=reverses, occurred_on=occurred_on, now=now)
+    id_legs = [(_id(account), amount) for account, amount in legs]
+    _check_legs(id_legs)
+    db.session.flush()  # what the session holds goes first: from here on, Core statements
+    rows = db.session.connection().execute(
+        _statement("lock_ids", lambda: _lock_statement(_ACCOUNT.c.id.in_(sa.bindparam("ids", expanding=True)))),
+        {"ids": sorted({account_id for account_id, _ in id_legs}), "key": idempotency_key}).all()
+    # Checked under the lock: a second attempt, even one that waited for the first, finds it.
+    if rows and rows[0][-1] is not None:
+        return db.session.get(LedgerTransaction, rows[0][-1])
+    return _append(kind, id_legs, _read_locked(rows), author_id=_id(author), provider_id=_id(provider),
+                   recipient_id=_id(recipient), competence_id=competence_id, memo=memo, reason=reason,
+                   idempotency_key=idempotency_key, reverses_id=_id(reverses), occurred_on=occurred_on, now=now)
 
 
-def _append(kind: TransactionKind, legs: list[tuple[Account, int]], accounts: dict[int, Account], *,
-            author: Person | None, provider: Organisation | None, recipient: Organisation | None,
+def _insert_tx():
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    # A key recorded meanwhile (PostgreSQL: committed while this one waited for the lock)
+    # inserts nothing: the caller then returns that transaction.
+    return insert(_TX).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(_TX.c.id)
+
+
+def _write_entries_postgresql(legs: int) -> sa.TextClause:
+    """PostgreSQL: the entries and the accounts' caches in one statement (one round trip)."""
+    rows = ", ".join(f"(:t, :a{n}, :m{n}, :b{n}, :s{n}, :p{n}, :h{n})" for n in range(legs))
+    caches = ", ".join(f"(CAST(:a{n} AS INTEGER), CAST(:b{n} AS INTEGER), CAST(:s{n} AS INTEGER), "
+                       f"CAST(:h{n} AS VARCHAR))" for n in range(legs))
+    # Only placeholders are formatted in, never values.
+    return sa.text(
+        "WITH new_entries AS (INSERT INTO ledger_entry (transaction_id, account_id, amount_minutes, balance_after, "  # noqa: S608
+        f"seq, prev_hash, hash) VALUES {rows}) "
+        "UPDATE ledger_account SET balance_minutes = v.balance, entry_count = v.seq, last_hash = v.hash "
+        f"FROM (VALUES {caches}) AS v (id, balance, seq, hash) WHERE ledger_account.id = v.id")
+
+
+_UPDATE_ACCOUNT = (sa.update(_ACCOUNT).where(_ACCOUNT.c.id == sa.bindparam("account_id"))
+                   .values(balance_minutes=sa.bindparam("balance"), entry_count=sa.bindparam("count"),
+                           last_hash=sa.bindparam("last")))
+_INSERT_ENTRIES = sa.insert(_ENTRY)
+_ACCOUNT_CACHES = ["balance_minutes", "entry_count", "last_hash"]
+
+
+def _append(kind: TransactionKind, legs: list[tuple[int, int]], locked: dict[int, _Locked], *,
+            author_id: int | None, provider_id: int | None, recipient_id: int | None,
             competence_id: int | None, memo: str, reason: str, idempotency_key: str | None,
-            reverses: LedgerTransaction | None, occurred_on: datetime | None,
-            now: datetime | None) -> LedgerTransaction:
-    """Write a transaction whose accounts are locked (`accounts`, from `_lock`) and whose key
-    was checked under the lock: refuse a leg below its floor, then append."""
-    amounts = [amount for _, amount in legs]
-    for account, amount in legs:
-        current = accounts[account.id]
+            reverses_id: int | None, occurred_on: datetime | None, now: datetime | None) -> LedgerTransaction:
+    """Write a transaction whose accounts (by id) are locked (`locked`, read under the lock)
+    and whose key was checked under the lock: refuse a leg below its floor, then append the
+    transaction, its entries (one statement) and the accounts' caches (one statement), with
+    SQLAlchemy Core (no unit of work)."""
+    for account_id, amount in legs:
+        current = locked[account_id]
         floor = current.floor_minutes
         if amount < 0 and floor is not None and current.balance_minutes + amount < floor:
+            if idempotency_key and (done := _by_key(idempotency_key)) is not None:
+                return done  # paid meanwhile (PostgreSQL: while this one waited for the lock)
             raise CreditLimitReached(_credit_message(current, floor))
 
     now = (now or utcnow()).astimezone(UTC)
     # Hashed as stored: always in UTC, so that `verify` reads back the very same value.
     occurred_on = (occurred_on or now).astimezone(UTC)
-    tx = LedgerTransaction(kind=kind, created_at=now, occurred_on=occurred_on, author=author,
-                           provider_id=provider.id if provider else None,
-                           recipient_id=recipient.id if recipient else None, competence_id=competence_id,
-                           minutes=sum(a for a in amounts if a > 0), memo=memo or "", reason=reason or "",
-                           idempotency_key=idempotency_key, reverses=reverses)
+    values = {"kind": kind, "created_at": now, "occurred_on": occurred_on, "author_id": author_id,
+              "provider_id": provider_id, "recipient_id": recipient_id, "competence_id": competence_id,
+              "minutes": sum(amount for _, amount in legs if amount > 0), "memo": memo or "", "reason": reason or "",
+              "idempotency_key": idempotency_key, "reverses_id": reverses_id}
+    connection = db.session.connection()
+    values["id"] = connection.execute(_statement("insert_tx", _insert_tx), values).scalar()
+    if values["id"] is None:
+        return _by_key(idempotency_key)
+    # The object callers get: persistent (in the session's identity map) without a query;
+    # its entries and relationships load when asked.
+    tx = LedgerTransaction(**values)
+    make_transient_to_detached(tx)
     db.session.add(tx)
-    db.session.flush()
     fields = transaction_fields(tx)
-    rows = []
-    for account, amount in sorted(legs, key=lambda leg: leg[0].id):
-        current = accounts[account.id]
-        row = {"transaction_id": tx.id, "account_id": current.id, "amount_minutes": amount,
-               "balance_after": current.balance_minutes + amount, "seq": current.entry_count + 1,
-               "prev_hash": current.last_hash}
-        row["hash"] = entry_hash(row["prev_hash"], {"account_id": current.id, "amount": amount,
-                                                    "balance_after": row["balance_after"], "seq": row["seq"]}, fields)
-        rows.append(row)
-        current.balance_minutes, current.entry_count, current.last_hash = row["balance_after"], row["seq"], row["hash"]
-    # The entries in one statement (no ids to read back); `tx.entries` loads them when asked.
-    db.session.execute(sa.insert(Entry), rows)
-    db.session.flush()
+    entries, caches = [], []
+    for account_id, amount in sorted(legs):
+        current = locked[account_id]
+        balance, seq = current.balance_minutes + amount, current.entry_count + 1
+        digest = entry_hash(current.last_hash, {"account_id": account_id, "amount": amount, "balance_after": balance,
+                                                "seq": seq}, fields)
+        entries.append({"transaction_id": tx.id, "account_id": account_id, "amount_minutes": amount,
+                        "balance_after": balance, "seq": seq, "prev_hash": current.last_hash, "hash": digest})
+        caches.append({"account_id": account_id, "balance": balance, "count": seq, "last": digest})
+        current.balance_minutes, current.entry_count, current.last_hash = balance, seq, digest
+    if connection.dialect.name == "postgresql":
+        params = {"t": tx.id}
+        for n, entry in enumerate(entries):
+            params.update({f"a{n}": entry["account_id"], f"m{n}": entry["amount_minutes"],
+                           f"b{n}": entry["balance_after"], f"s{n}": entry["seq"], f"p{n}": entry["prev_hash"],
+                           f"h{n}": entry["hash"]})
+        connection.execute(_statement(f"entries_{len(entries)}", lambda: _write_entries_postgresql(len(entries))),
+                           params)
+    else:
+        connection.execute(_INSERT_ENTRIES, entries)
+        connection.execute(_UPDATE_ACCOUNT, caches)
+    # Account objects the session already holds read their new values when next used.
+    identity_map = db.session.identity_map
+    for account_id in locked:
+        account = identity_map.get(identity_key(Account, account_id))
+        if account is not None:
+            db.session.expire(account, _ACCOUNT_CACHES)
     # The reports' monthly figures follow the ledger in the same database transaction.
     from sem.reports import aggregate
 
-    aggregate.record(tx, sum(amount for account, amount in legs
-                             if accounts[account.id].kind is AccountKind.SOLIDARITY))
+    aggregate.record(tx, sum(amount for account_id, amount in legs
+                             if locked[account_id].kind is AccountKind.SOLIDARITY))
     return tx
 
 
-def _credit_message(account: Account, floor: int):
+def _credit_message(account: _Locked, floor: int):
     from sem.core.i18n import format_hours
 
     if account.kind is AccountKind.SOLIDARITY:
         return _l("The solidarity fund does not hold enough hours for this.")
-    name = account.organisation.name if account.organisation else ""
+    name = db.session.get(Organisation, account.organisation_id).name if account.organisation_id else ""
     return _l("This would take %(org)s below its credit floor of %(floor)s (balance now: %(balance)s). "
               "Nothing was recorded.", org=name, floor=format_hours(floor),
               balance=format_hours(account.balance_minutes))
@@ -258,21 +383,35 @@ def _check_minutes(minutes: int, field_name: str = "minutes") -> int:
 # --- what the other areas call -----------------------------------------------------------------
 
 
-def allowance_used(org: Organisation, *, now: datetime | None = None) -> int:
-    """Minutes of this calendar year's solidarity allowance already used by `org`."""
+def _fund_id() -> int | None:
+    return db.session.connection().scalar(
+        sa.select(_ACCOUNT.c.id).where(_ACCOUNT.c.kind == AccountKind.SOLIDARITY,
+                                       _ACCOUNT.c.organisation_id.is_(None)))
+
+
+_ALLOWANCE_USED = (
+    sa.select(sa.func.coalesce(sa.func.sum(_ENTRY.c.amount_minutes), 0))
+    .select_from(_TX.join(_ENTRY, _ENTRY.c.transaction_id == _TX.c.id))
+    # `ix_ledger_transaction_allowance` (recipient, kind, created_at): only this year's
+    # exchanges received by this organisation are read, never the fund's whole year.
+    .where(_TX.c.recipient_id == sa.bindparam("org_id"), _TX.c.kind == TransactionKind.EXCHANGE,
+           _TX.c.created_at >= sa.bindparam("year_start"),
+           _ENTRY.c.account_id == sa.bindparam("fund_id")))
+
+
+def _allowance_used(org_id: int, fund_id: int, now: datetime | None) -> int:
     now = (now or utcnow()).astimezone(BRUSSELS)
     year_start = datetime(now.year, 1, 1, tzinfo=BRUSSELS)
+    return -db.session.connection().scalar(_ALLOWANCE_USED,
+                                           {"org_id": org_id, "fund_id": fund_id, "year_start": year_start})
+
+
+def allowance_used(org: Organisation, *, now: datetime | None = None) -> int:
+    """Minutes of this calendar year's solidarity allowance already used by `org`."""
+    db.session.flush()
     # Read-only: a page showing the allowance must not create the fund's account.
-    fund = db.session.scalar(sa.select(Account).where(Account.kind == AccountKind.SOLIDARITY,
-                                                      Account.organisation_id.is_(None)))
-    if fund is None:
-        return 0
-    used = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(Entry.amount_minutes), 0))
-        .join(LedgerTransaction, Entry.transaction_id == LedgerTransaction.id)
-        .where(Entry.account_id == fund.id, LedgerTransaction.kind == TransactionKind.EXCHANGE,
-               LedgerTransaction.recipient_id == org.id, LedgerTransaction.created_at >= year_start))
-    return -used
+    fund_id = _fund_id()
+    return 0 if fund_id is None else _allowance_used(_id(org), fund_id, now)
 
 
 def allowance_left(org: Organisation, *, now: datetime | None = None) -> int:
@@ -281,43 +420,68 @@ def allowance_left(org: Organisation, *, now: datetime | None = None) -> int:
     return max(0, current_app.config["SOLIDARITY_ALLOWANCE_MINUTES"] - allowance_used(org, now=now))
 
 
+def _settlement_lock():
+    """The provider's and the recipient's accounts, and the solidarity fund's when the
+    recipient is emerging (decided in the statement itself, from the organisation's row),
+    with the recipient's stage."""
+    recipient_stage = (sa.select(_ORG.c.stage).where(_ORG.c.id == sa.bindparam("recipient_id"))
+                       .scalar_subquery())
+    emerging = sa.exists().where(_ORG.c.id == sa.bindparam("recipient_id"), _ORG.c.stage == Stage.EMERGING)
+    condition = sa.or_(_ACCOUNT.c.organisation_id.in_([sa.bindparam("provider_id"), sa.bindparam("recipient_id")]),
+                       sa.and_(_ACCOUNT.c.kind == AccountKind.SOLIDARITY, _ACCOUNT.c.organisation_id.is_(None),
+                               emerging))
+    return _lock_statement(condition, recipient_stage.label("recipient_stage"))
+
+
+def _lock_settlement(provider_id: int, recipient_id: int, key: str) -> tuple[dict[int, _Locked], bool, int | None]:
+    """The locked accounts, whether the recipient is emerging, and the transaction already
+    recorded under `key`."""
+    rows = db.session.connection().execute(_statement("lock_settlement", _settlement_lock),
+                                           {"provider_id": provider_id, "recipient_id": recipient_id,
+                                            "key": key}).all()
+    if not rows:
+        return {}, False, None
+    return _read_locked(rows), rows[0][-2] is Stage.EMERGING, rows[0][-1]
+
+
 def settle_exchange(*, provider: Organisation, recipient: Organisation, minutes: int, idempotency_key: str,
                     author: Person | None, competence_id: int | None = None, memo: str = "",
                     occurred_on: datetime | None = None, now: datetime | None = None) -> LedgerTransaction:
     """Confirmed hours: the provider earns them; the recipient pays them, except what its
     yearly solidarity allowance (emerging members) lets the fund pay. Exactly once per key."""
     _check_minutes(minutes)
-    # Lock everything this settlement may touch at once, in id order (no deadlock), found by
-    # owner in the same statement; only a first settlement creates accounts first.
-    wanted = Account.organisation_id.in_([provider.id, recipient.id])
-    emerging = recipient.stage is Stage.EMERGING
-    if emerging:
-        wanted = sa.or_(wanted, sa.and_(Account.kind == AccountKind.SOLIDARITY, Account.organisation_id.is_(None)))
-    locked = _lock_where(wanted)
+    provider_id, recipient_id, author_id = _id(provider), _id(recipient), _id(author)
+    db.session.flush()  # what the session holds goes first: from here on, Core statements
+    # Lock everything this settlement may touch in one statement, in id order (no deadlock);
+    # only a first settlement creates accounts first.
+    locked, emerging, done_id = _lock_settlement(provider_id, recipient_id, idempotency_key)
     if len(locked) < 2 + emerging:
         _accounts_of(provider, recipient)
-        if emerging:
+        if recipient.stage is Stage.EMERGING:
             fund_account(AccountKind.SOLIDARITY)
-        locked = _lock_where(wanted)
+        db.session.flush()
+        locked, emerging, done_id = _lock_settlement(provider_id, recipient_id, idempotency_key)
     # Checked under the lock: a second confirmation, even one that waited for the first, finds it.
-    if (done := _by_key(idempotency_key)) is not None:
-        return done
+    if done_id is not None:
+        return db.session.get(LedgerTransaction, done_id)
     owners = {account.organisation_id: account for account in locked.values()}
-    provider_account, recipient_account = owners[provider.id], owners[recipient.id]
+    provider_account, recipient_account = owners[provider_id], owners[recipient_id]
     fund = owners.get(None)
-    legs = [(provider_account, minutes)]
+    legs = [(provider_account.id, minutes)]
     fund_share = 0
     if fund is not None:
-        fund_share = min(minutes, allowance_left(recipient, now=now), max(0, locked[fund.id].balance_minutes))
+        allowance = max(0, current_app.config["SOLIDARITY_ALLOWANCE_MINUTES"]
+                        - _allowance_used(recipient_id, fund.id, now))
+        fund_share = min(minutes, allowance, max(0, fund.balance_minutes))
         if fund_share:
-            legs.append((fund, -fund_share))
+            legs.append((fund.id, -fund_share))
     if minutes - fund_share:
-        legs.append((recipient_account, -(minutes - fund_share)))
+        legs.append((recipient_account.id, -(minutes - fund_share)))
     _check_legs(legs)
     # The accounts are locked and the key checked under the lock: append directly.
-    return _append(TransactionKind.EXCHANGE, legs, locked, author=author, provider=provider, recipient=recipient,
-                   competence_id=competence_id, memo=memo, reason="", idempotency_key=idempotency_key,
-                   reverses=None, occurred_on=occurred_on, now=now)
+    return _append(TransactionKind.EXCHANGE, legs, locked, author_id=author_id, provider_id=provider_id,
+                   recipient_id=recipient_id, competence_id=competence_id, memo=memo, reason="",
+                   idempotency_key=idempotency_key, reverses_id=None, occurred_on=occurred_on, now=now)
 
 
 def donate(org: Organisation, minutes: int, *, actor: Person, memo: str = "") -> LedgerTransaction:

@@ -257,3 +257,49 @@ def test_a_local_time_of_occurrence_is_stored_in_utc_and_verifies(lg):
                                 author=None, occurred_on=local)
     db.session.commit()
     assert tx.occurred_on == local and ledger.verify().ok
+
+
+def _append_again(lg, minutes, key):
+    """What a worker that read the key before another one's commit does next (PostgreSQL, a
+    wait for the lock): it appends with the balances it locked, the key unseen."""
+    rows = db.session.connection().execute(
+        ledger._statement("lock_ids", lambda: ledger._lock_statement(
+            Account.id.in_(sa.bindparam("ids", expanding=True)))),
+        {"ids": [ledger.account_of(lg.giver).id, ledger.account_of(lg.taker).id], "key": None}).all()
+    locked = ledger._read_locked(rows)
+    giver, taker = ledger.account_of(lg.giver).id, ledger.account_of(lg.taker).id
+    return ledger._append(TransactionKind.EXCHANGE, [(giver, minutes), (taker, -minutes)], locked, author_id=None,
+                          provider_id=lg.giver.id, recipient_id=lg.taker.id, competence_id=None, memo="", reason="",
+                          idempotency_key=key, reverses_id=None, occurred_on=None, now=None)
+
+
+def test_a_key_recorded_while_waiting_for_the_lock_still_pays_once(lg):
+    first = settle(lg.giver, lg.taker, 60, "declaration:9")
+    db.session.commit()
+    again = _append_again(lg, 60, "declaration:9")  # the insert meets the key: nothing written
+    assert again.id == first.id
+    db.session.commit()
+    assert balances(lg.giver, lg.taker) == [60, -60]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LedgerTransaction)) == 1
+    assert ledger.verify().ok
+
+
+def test_a_key_recorded_while_waiting_is_found_before_a_floor_refusal(lg):
+    floor = -ledger.effective_floor(lg.taker)
+    first = settle(lg.giver, lg.taker, floor, "declaration:10")  # the taker is now at its floor
+    db.session.commit()
+    assert _append_again(lg, floor, "declaration:10").id == first.id  # not CreditLimitReached
+    with pytest.raises(ledger.CreditLimitReached):
+        _append_again(lg, floor, "declaration:11")
+    db.session.rollback()
+    assert balances(lg.giver, lg.taker) == [floor, -floor]
+
+
+def test_accounts_held_by_the_session_read_the_new_balances(lg):
+    giver, taker = ledger.account_of(lg.giver), ledger.account_of(lg.taker)
+    assert (giver.balance_minutes, taker.balance_minutes) == (0, 0)
+    tx = settle(lg.giver, lg.taker, 45, "declaration:12")
+    assert (giver.balance_minutes, taker.balance_minutes) == (45, -45)  # before the commit too
+    assert (giver.entry_count, giver.last_hash) == (1, tx.entries[-1].hash if tx.entries[-1].account_id == giver.id
+                                                     else tx.entries[0].hash)
+    assert db.session.get(LedgerTransaction, tx.id) is tx
