@@ -6,7 +6,7 @@ fund's whole year. It also serves every query by recipient, so it replaces the i
 `recipient_id` alone.
 
 Revision ID: c429e0ee1082
-Revises: ac41b05c21b9
+Revises: 257507a0aa26
 Create Date: 2026-11-25 03:27:28.740646
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c429e0ee1082'
-down_revision = 'ac41b05c21b9'
+down_revision = "257507a0aa26"
 branch_labels = None
 depends_on = None
 
