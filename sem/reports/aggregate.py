@@ -52,12 +52,39 @@ def _insert():
     return insert
 
 
+_STATEMENTS: dict[tuple[str, str], sa.Executable] = {}
+
+
+def _statement(name: str) -> sa.Executable:
+    """The upserts `record` runs, built once per dialect: building one costs more than
+    running it (this is on every settlement's path)."""
+    key = (db.session.get_bind().dialect.name, name)
+    if key not in _STATEMENTS:
+        if name == "monthly":
+            table = MonthlyHours.__table__
+            statement = _insert()(table)
+            statement = statement.on_conflict_do_update(
+                index_elements=list(KEY), set_={column: table.c[column] + statement.excluded[column]
+                                                for column in VALUES})
+        else:
+            table = PairMonths.__table__
+            statement = _insert()(table)
+            new = statement.excluded
+            if name == "pair":  # widen the pair's months to include this one
+                changes = {
+                    "first_month": sa.case((new.first_month < table.c.first_month, new.first_month),
+                                           else_=table.c.first_month),
+                    "last_month": sa.case((new.last_month > table.c.last_month, new.last_month),
+                                          else_=table.c.last_month)}
+            else:  # "pair_reset": the months as read again after a correction
+                changes = {"first_month": new.first_month, "last_month": new.last_month}
+            statement = statement.on_conflict_do_update(index_elements=["low_id", "high_id"], set_=changes)
+        _STATEMENTS[key] = statement
+    return _STATEMENTS[key]
+
+
 def _upsert(rows: list[dict]) -> None:
-    table = MonthlyHours.__table__
-    statement = _insert()(table)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(KEY), set_={name: table.c[name] + statement.excluded[name] for name in VALUES})
-    db.session.execute(statement, rows)
+    db.session.execute(_statement("monthly"), rows)
 
 
 def _pair_months(low: int, high: int) -> tuple[date | None, date | None]:
@@ -82,15 +109,10 @@ def _record_pair(month: date, provider_id: int, recipient_id: int, *, correction
         if first is None:
             db.session.execute(sa.delete(table).where(table.c.low_id == low, table.c.high_id == high))
             return
-        values = {"first_month": first, "last_month": last}
-        statement = _insert()(table).values(low_id=low, high_id=high, **values)
-        db.session.execute(statement.on_conflict_do_update(index_elements=["low_id", "high_id"], set_=values))
+        db.session.execute(_statement("pair_reset"),
+                           {"low_id": low, "high_id": high, "first_month": first, "last_month": last})
         return
-    statement = _insert()(table).values(low_id=low, high_id=high, first_month=month, last_month=month)
-    new = statement.excluded
-    db.session.execute(statement.on_conflict_do_update(index_elements=["low_id", "high_id"], set_={
-        "first_month": sa.case((new.first_month < table.c.first_month, new.first_month), else_=table.c.first_month),
-        "last_month": sa.case((new.last_month > table.c.last_month, new.last_month), else_=table.c.last_month)}))
+    db.session.execute(_statement("pair"), {"low_id": low, "high_id": high, "first_month": month, "last_month": month})
 
 
 def record(tx: LedgerTransaction, fund_amount: int) -> None:
