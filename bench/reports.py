@@ -269,7 +269,7 @@ def main() -> int:
             sector = db.session.scalar(sa.text("SELECT id FROM term WHERE kind = 'sector' ORDER BY id LIMIT 1"))
         print(f"\nload average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         print(f"{'page':<50} {'cold':>8} {'warm':>8}")
-        for label, url in [
+        for label, path in [
             ("dashboard, last 12 months", "/coordination/impact"),
             ("dashboard, a sector", f"/coordination/impact?sector={sector}"),
             ("dashboard, a commune", "/coordination/impact?commune=ixelles"),
@@ -280,7 +280,7 @@ def main() -> int:
             ("network graph, last 12 months (500 most active)", "/coordination/network"),
             ("CSV of every link of the network", "/coordination/network/edges.csv"),
         ]:
-            cold, warm, status = timed(client, url, runs=3 if "network" in url or "ten years" in label else args.runs)
+            cold, warm, status = timed(client, path, runs=3 if "network" in path or "ten years" in label else args.runs)
             print(f"{label:<50} {cold:>6.0f}ms {warm:>6.0f}ms  {'' if status == 200 else status}")
     finally:
         if name and not args.keep:
