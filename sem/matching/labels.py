@@ -32,6 +32,7 @@ SOLVER_LABELS = {
 
 TRIGGER_LABELS = {
     "scheduler": _l("scheduler"),
+    "command": _l("command line"),
     "coordinator": _l("coordinator"),
     "hand": _l("by hand"),
 }

@@ -152,14 +152,15 @@ def _propose(run: MatchRun, found, picked, weights, *, actor: Person | None, now
     return made
 
 
-def run(*, actor: Person | None, now: datetime | None = None) -> MatchRun:
+def run(*, actor: Person | None, now: datetime | None = None, trigger: str | None = None) -> MatchRun:
     """Match the whole network now: propose the chosen pairs and record the run."""
     if actor is not None:
         _require_coordinator(actor)
     started, now = time.perf_counter(), now or utcnow()
     weights, k = current_settings()
     found, chosen = _plan(weights, k, now=now, time_limit=_time_limit())
-    run = MatchRun(started_at=now, dry_run=False, trigger="coordinator" if actor else "scheduler", actor=actor)
+    run = MatchRun(started_at=now, dry_run=False, trigger=trigger or ("coordinator" if actor else "scheduler"),
+                   actor=actor)
     db.session.add(run)
     db.session.flush()
     made = _propose(run, found, _best_first(found, chosen), weights, actor=actor, now=now)

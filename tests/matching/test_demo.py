@@ -7,6 +7,7 @@ from sem.demo import DEMO_PASSWORD
 from sem.exchanges.models import Proposal, ProposalOrigin
 from sem.extensions import db
 from sem.market.models import Need
+from sem.matching.models import MatchRun
 from sem.members.models import Organisation, Person
 from tests.conftest import post, tr
 
@@ -29,6 +30,8 @@ def test_the_demo_emerging_organisation_receives_an_explained_proposal(app):
             sa.select(Proposal).join(Need, Need.id == Proposal.need_id)
             .where(Need.organisation_id == potager.id, Proposal.origin == ProposalOrigin.MATCHING))
         assert proposal is not None and proposal.score_parts["parts"]["reciprocity"]["value"] > 0.5
+        # the runs list tells a run started from the command line from the scheduler's
+        assert db.session.scalars(sa.select(MatchRun.trigger).where(MatchRun.dry_run.is_(False))).all() == ["command"]
         admin_email = potager.people[0].email
     member = app.test_client()
     assert post(member, "/login", {"email": admin_email, "password": DEMO_PASSWORD}).status_code == 302
