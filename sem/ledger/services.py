@@ -634,15 +634,9 @@ def verify() -> Verification:
             reordered.add(account_id)  # checked again below, in sequence order
             account_problems.pop(account_id, None)
             continue
-        problems = account_problems.setdefault(account_id, [])
-        if prev_hash != last:
-            problems.append((tx_id, f"account {account_id}: entry {seq} breaks the hash chain"))
         balance += amount
-        if balance_after != balance:
-            problems.append((tx_id, f"account {account_id}: entry {seq} says balance {balance_after}, "
-                                    f"the entries give {balance}"))
-        if _hash_of(prev_hash, account_id, amount, balance_after, seq, tx_json) != digest:
-            problems.append((tx_id, f"account {account_id}: entry {seq} does not match its hash"))
+        account_problems.setdefault(account_id, []).extend(_entry_problems(
+            tx_id, account_id, seq, amount, balance_after, prev_hash, digest, tx_json, balance=balance, last=last))
         seen[account_id] = (balance, seq, digest)
     if current is not None and total:
         report.problems.append((current, f"transaction {current} sums to {total}, not zero"))
@@ -660,6 +654,20 @@ def verify() -> Verification:
     return report
 
 
+def _entry_problems(tx_id: int, account_id: int, seq: int, amount: int, balance_after: int, prev_hash: str,
+                    digest: str, tx_json: str, *, balance: int, last: str) -> list[tuple[int, str]]:
+    """One entry against its account's chain so far (`last` hash, running `balance` with it)."""
+    problems = []
+    if prev_hash != last:
+        problems.append((tx_id, f"account {account_id}: entry {seq} breaks the hash chain"))
+    if balance_after != balance:
+        problems.append((tx_id, f"account {account_id}: entry {seq} says balance {balance_after}, "
+                                f"the entries give {balance}"))
+    if _hash_of(prev_hash, account_id, amount, balance_after, seq, tx_json) != digest:
+        problems.append((tx_id, f"account {account_id}: entry {seq} does not match its hash"))
+    return problems
+
+
 def _verify_account(account_id: int) -> tuple[tuple[int, int, str], list[tuple[int | None, str]]]:
     """One account's chain, in sequence order: its final (balance, seq, hash) and its problems."""
     problems: list[tuple[int | None, str]] = []
@@ -674,13 +682,8 @@ def _verify_account(account_id: int) -> tuple[tuple[int, int, str], list[tuple[i
         entry_seq, amount, balance_after, prev_hash, digest = row[n:]
         if entry_seq != seq + 1:
             problems.append((tx_id, f"account {account_id}: entry {entry_seq} follows {seq}"))
-        if prev_hash != last:
-            problems.append((tx_id, f"account {account_id}: entry {entry_seq} breaks the hash chain"))
         balance += amount
-        if balance_after != balance:
-            problems.append((tx_id, f"account {account_id}: entry {entry_seq} says balance {balance_after}, "
-                                    f"the entries give {balance}"))
-        if _hash_of(prev_hash, account_id, amount, balance_after, entry_seq, _tx_json(row)) != digest:
-            problems.append((tx_id, f"account {account_id}: entry {entry_seq} does not match its hash"))
+        problems.extend(_entry_problems(tx_id, account_id, entry_seq, amount, balance_after, prev_hash, digest,
+                                        _tx_json(row), balance=balance, last=last))
         seq, last = entry_seq, digest
     return (balance, seq, last), problems

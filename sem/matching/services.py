@@ -104,14 +104,22 @@ def _best_first(found, chosen) -> np.ndarray:
     return chosen.chosen[np.argsort(-found.scores[chosen.chosen], kind="stable")]
 
 
-def preview(*, actor: Person | None, now: datetime | None = None) -> MatchRun:
-    """A dry run: compute and record what a run would propose; send and create nothing else."""
+def _plan_run(actor: Person | None, *, dry_run: bool, trigger: str | None, now: datetime | None):
+    """What preview and run share: the permission, the settings, the optimal plan and the run
+    record. Returns (the run, the candidates, the chosen pairs, weights, k, start time)."""
     if actor is not None:
         _require_coordinator(actor)
     started, now = time.perf_counter(), now or utcnow()
     weights, k = current_settings()
     found, chosen = _plan(weights, k, now=now, time_limit=_time_limit())
-    run = MatchRun(started_at=now, dry_run=True, trigger="coordinator" if actor else "scheduler", actor=actor)
+    run = MatchRun(started_at=now, dry_run=dry_run, trigger=trigger or ("coordinator" if actor else "scheduler"),
+                   actor=actor)
+    return run, found, chosen, weights, k, started
+
+
+def preview(*, actor: Person | None, now: datetime | None = None) -> MatchRun:
+    """A dry run: compute and record what a run would propose; send and create nothing else."""
+    run, found, chosen, weights, k, started = _plan_run(actor, dry_run=True, trigger=None, now=now)
     run.preview = [{"need_id": int(found.need_ids[found.pair_need[i]]),
                     "offer_id": int(found.offer_ids[found.pair_offer[i]]),
                     **scoring.explain(found.parts_of(i), weights)}
@@ -154,16 +162,10 @@ def _propose(run: MatchRun, found, picked, weights, *, actor: Person | None, now
 
 def run(*, actor: Person | None, now: datetime | None = None, trigger: str | None = None) -> MatchRun:
     """Match the whole network now: propose the chosen pairs and record the run."""
-    if actor is not None:
-        _require_coordinator(actor)
-    started, now = time.perf_counter(), now or utcnow()
-    weights, k = current_settings()
-    found, chosen = _plan(weights, k, now=now, time_limit=_time_limit())
-    run = MatchRun(started_at=now, dry_run=False, trigger=trigger or ("coordinator" if actor else "scheduler"),
-                   actor=actor)
+    run, found, chosen, weights, k, started = _plan_run(actor, dry_run=False, trigger=trigger, now=now)
     db.session.add(run)
     db.session.flush()
-    made = _propose(run, found, _best_first(found, chosen), weights, actor=actor, now=now)
+    made = _propose(run, found, _best_first(found, chosen), weights, actor=actor, now=run.started_at)
     _record(run, found, chosen, weights, k, started)
     if len(made) != len(chosen.chosen):  # some pairs were taken meanwhile: count what was made
         run.proposals = len(made)
