@@ -2,9 +2,11 @@
 
 Maximise the network's total score under the constraints: each need gets at most its limit
 of proposals (k), each offer at most its limit (derived from the capacity it has left), each
-pair at most once. This is a maximum-weight b-matching; as a min-cost flow:
+pair at most once, and each need at most one proposal from one organisation (its pairs share a
+group: two offers of one organisation are not two answers to a need). This is a maximum-weight
+b-matching with side constraints that nest; as a min-cost flow:
 
-    source --(k, 0)--> need --(1, -score)--> offer --(limit, 0)--> sink
+    source --(k, 0)--> need --(1, 0)--> group --(1, -score)--> offer --(limit, 0)--> sink
     source --(total, 0)--> sink                    (flow that finds no good pair)
 
 Scores are scaled to integers (SCALE per unit of score) because the solver works in integer
@@ -39,32 +41,52 @@ class Assignment:
     total: float  # sum of the chosen pairs' scores
 
 
-def _as_arrays(need_limit, offer_limit, pair_need, pair_offer, pair_score):
+def _as_arrays(need_limit, offer_limit, pair_need, pair_offer, pair_score, pair_group=None):
+    pair_need = np.asarray(pair_need, dtype=np.int64)
+    # Without groups, every pair is its own group (no constraint beyond "each pair once").
+    pair_group = np.arange(len(pair_need), dtype=np.int64) if pair_group is None else \
+        np.asarray(pair_group, dtype=np.int64)
     return (np.asarray(need_limit, dtype=np.int64), np.asarray(offer_limit, dtype=np.int64),
-            np.asarray(pair_need, dtype=np.int64), np.asarray(pair_offer, dtype=np.int64),
-            np.asarray(pair_score, dtype=float))
+            pair_need, np.asarray(pair_offer, dtype=np.int64), np.asarray(pair_score, dtype=float), pair_group)
 
 
-def min_cost_flow(need_limit, offer_limit, pair_need, pair_offer, pair_score) -> np.ndarray:
+def group_of(pair_need, provider) -> np.ndarray:
+    """The group of each pair: its need and the organisation behind its offer."""
+    return np.unique(np.stack([np.asarray(pair_need, dtype=np.int64), np.asarray(provider, dtype=np.int64)]),
+                     axis=1, return_inverse=True)[1].reshape(-1)
+
+
+def min_cost_flow(need_limit, offer_limit, pair_need, pair_offer, pair_score, pair_group=None) -> np.ndarray:
     """The optimal set of pairs (indexes), in this process. Raises RuntimeError if the solver
-    does not report an optimum. Pairs with a score of 0 or less are never worth choosing."""
+    does not report an optimum. Pairs with a score of 0 or less are never worth choosing.
+    Pairs of one group must share their need."""
     from ortools.graph.python import min_cost_flow as mcf
 
-    need_limit, offer_limit, pair_need, pair_offer, pair_score = _as_arrays(
-        need_limit, offer_limit, pair_need, pair_offer, pair_score)
+    need_limit, offer_limit, pair_need, pair_offer, pair_score, pair_group = _as_arrays(
+        need_limit, offer_limit, pair_need, pair_offer, pair_score, pair_group)
     n_needs, n_offers = len(need_limit), len(offer_limit)
     cost = -np.rint(pair_score * SCALE).astype(np.int64)
     useful = np.flatnonzero(cost < 0)
     if len(useful) == 0:
         return np.zeros(0, dtype=np.int64)
-    source, sink = n_needs + n_offers, n_needs + n_offers + 1
+    groups, group_pos = np.unique(pair_group[useful], return_inverse=True)
+    group_pos = group_pos.reshape(-1)
+    n_groups = len(groups)
+    group_need = np.zeros(n_groups, dtype=np.int64)
+    group_need[group_pos] = pair_need[useful]
+    # Nodes: needs, then offers, then groups, then source and sink.
+    first_group = n_needs + n_offers
+    source, sink = first_group + n_groups, first_group + n_groups + 1
     supply = int(min(need_limit.sum(), offer_limit.sum()))
     needs = np.arange(n_needs, dtype=np.int64)
     offers = np.arange(n_offers, dtype=np.int64)
-    tails = np.concatenate([np.full(n_needs, source), pair_need[useful], n_needs + offers, [source]])
-    heads = np.concatenate([needs, n_needs + pair_offer[useful], np.full(n_offers, sink), [sink]])
-    capacities = np.concatenate([need_limit, np.ones(len(useful), dtype=np.int64), offer_limit, [supply]])
-    costs = np.concatenate([np.zeros(n_needs, dtype=np.int64), cost[useful],
+    tails = np.concatenate([np.full(n_needs, source), group_need, first_group + group_pos,
+                            n_needs + offers, [source]])
+    heads = np.concatenate([needs, first_group + np.arange(n_groups), n_needs + pair_offer[useful],
+                            np.full(n_offers, sink), [sink]])
+    capacities = np.concatenate([need_limit, np.ones(n_groups + len(useful), dtype=np.int64), offer_limit,
+                                 [supply]])
+    costs = np.concatenate([np.zeros(n_needs + n_groups, dtype=np.int64), cost[useful],
                             np.zeros(n_offers + 1, dtype=np.int64)])
     solver = mcf.SimpleMinCostFlow()
     arcs = solver.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, costs)
@@ -72,24 +94,26 @@ def min_cost_flow(need_limit, offer_limit, pair_need, pair_offer, pair_score) ->
     status = solver.solve()
     if status != solver.OPTIMAL:
         raise RuntimeError(f"min cost flow status {status}")
-    pair_arcs = arcs[n_needs:n_needs + len(useful)]
-    flows = solver.flows(pair_arcs)
+    start = n_needs + n_groups
+    flows = solver.flows(arcs[start:start + len(useful)])
     return useful[flows > 0]
 
 
-def greedy(need_limit, offer_limit, pair_need, pair_offer, pair_score) -> np.ndarray:
-    """Best pairs first, while their need and offer have room: feasible, not optimal."""
-    need_limit, offer_limit, pair_need, pair_offer, pair_score = _as_arrays(
-        need_limit, offer_limit, pair_need, pair_offer, pair_score)
+def greedy(need_limit, offer_limit, pair_need, pair_offer, pair_score, pair_group=None) -> np.ndarray:
+    """Best pairs first, while their need, offer and group have room: feasible, not optimal."""
+    need_limit, offer_limit, pair_need, pair_offer, pair_score, pair_group = _as_arrays(
+        need_limit, offer_limit, pair_need, pair_offer, pair_score, pair_group)
     need_left, offer_left = need_limit.copy(), offer_limit.copy()
+    used_groups = set()
     chosen = []
     for i in np.argsort(-pair_score, kind="stable"):
         if pair_score[i] <= 0:
             break
-        n, o = pair_need[i], pair_offer[i]
-        if need_left[n] > 0 and offer_left[o] > 0:
+        n, o, g = pair_need[i], pair_offer[i], pair_group[i]
+        if need_left[n] > 0 and offer_left[o] > 0 and g not in used_groups:
             need_left[n] -= 1
             offer_left[o] -= 1
+            used_groups.add(g)
             chosen.append(i)
     return np.array(sorted(chosen), dtype=np.int64)
 
@@ -109,12 +133,12 @@ def _context():
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
-def assign(need_limit, offer_limit, pair_need, pair_offer, pair_score, *, time_limit: float = 10.0,
-           in_process: bool = False) -> Assignment:
+def assign(need_limit, offer_limit, pair_need, pair_offer, pair_score, pair_group=None, *,
+           time_limit: float = 10.0, in_process: bool = False) -> Assignment:
     """Solve with a hard time limit; fall back to the greedy pass when the solver is late or
     fails. `in_process` skips the child process (no time limit), for tiny instances."""
     started = time.perf_counter()
-    arrays = _as_arrays(need_limit, offer_limit, pair_need, pair_offer, pair_score)
+    arrays = _as_arrays(need_limit, offer_limit, pair_need, pair_offer, pair_score, pair_group)
     scores = arrays[4]
     if len(scores) == 0 or not (scores > 0).any():
         return Assignment(np.zeros(0, dtype=np.int64), EMPTY, time.perf_counter() - started, 0.0)

@@ -12,7 +12,9 @@ A pair (need, offer) is a candidate when:
   candidate only when both organisations are in the Brussels Region;
 - the organisations differ;
 - the pair has never been proposed (whatever became of it: a declined pair stays declined,
-  a pending or accepted one is not duplicated, one left to expire is not sent again);
+  a pending or accepted one is not duplicated, one left to expire is not sent again), and the
+  need is not already waiting on another offer of the same organisation (the assignment, for
+  its part, chooses at most one offer per organisation for a need);
 - the need still has room: k minus its pending proposals, and no exchange started on it;
 - the offer has capacity left this month: its monthly capacity minus the minutes declared
   on its exchanges this month (Brussels time); it takes one pending proposal per
@@ -186,15 +188,17 @@ def gather(*, k: int, now: datetime | None = None, need_ids: list[int] | None = 
 
     # Room on each need: k minus its pending proposals; none once an exchange started on it.
     pending_on_need, pending_on_offer, started = {}, {}, set()
-    existing = []
-    for need_id, offer_id, status in _rows(
-            sa.select(Proposal.need_id, Proposal.offer_id, Proposal.status)
+    existing, pending_from = [], []
+    for need_id, offer_id, provider_id, status in _rows(
+            sa.select(Proposal.need_id, Proposal.offer_id, Offer.organisation_id, Proposal.status)
             .join(Need, Need.id == Proposal.need_id)
+            .join(Offer, Offer.id == Proposal.offer_id)
             .where(Need.status == PostStatus.OPEN)):
         existing.append((need_id, offer_id))
         if status is ProposalStatus.PENDING:
             pending_on_need[need_id] = pending_on_need.get(need_id, 0) + 1
             pending_on_offer[offer_id] = pending_on_offer.get(offer_id, 0) + 1
+            pending_from.append((need_id, provider_id))
         elif status is ProposalStatus.ACCEPTED:
             started.add(need_id)
     declared = dict(_rows(
@@ -260,6 +264,9 @@ def gather(*, k: int, now: datetime | None = None, need_ids: list[int] | None = 
         if existing:
             keys = _pair_key(need_arr["id"][pn], offer_arr["id"][po])
             ok &= ~np.isin(keys, _pair_key(*zip(*existing, strict=True)))
+        if pending_from:  # a need already waiting on an organisation gets no second offer of it
+            keys = _pair_key(need_arr["id"][pn], offer_arr["org"][po])
+            ok &= ~np.isin(keys, _pair_key(*zip(*pending_from, strict=True)))
         return pn[ok], po[ok]
 
     pn, po = keep(*pairs_by("competence", usable_needs))

@@ -84,8 +84,9 @@ def update_settings(*, weights: dict, proposals_per_need: int | None, reason: st
 def _plan(weights: dict, k: int, *, now: datetime, time_limit: float, need_ids=None, ignore_need_room=False):
     found = candidates.gather(k=k, now=now, need_ids=need_ids, ignore_need_room=ignore_need_room)
     scores = candidates.score(found, weights)
+    groups = assignment.group_of(found.pair_need, found.offer_org[found.pair_offer])
     chosen = assignment.assign(found.need_limit, found.offer_limit, found.pair_need, found.pair_offer, scores,
-                               time_limit=time_limit)
+                               groups, time_limit=time_limit)
     return found, chosen
 
 

@@ -210,13 +210,14 @@ class Simulation:
         need_limit = np.full(len(self.needs), self.k)
         offer_limit = np.array([max(0, (o.capacity - o.used) // assignment.OFFER_UNIT_MINUTES) for o in self.offers])
         scores = scoring.total(parts, self.weights)
-        chosen = assignment.assign(need_limit, offer_limit, pn, po, scores, in_process=True).chosen
+        groups = assignment.group_of(pn, [self.offers[j].org for j in po])
+        chosen = assignment.assign(need_limit, offer_limit, pn, po, scores, groups, in_process=True).chosen
         if self.weights["reciprocity"]:
             # What the reciprocity part costs: the best score without it, against what the
             # chosen proposals score without it.
             plain_weights = {**self.weights, "reciprocity": 0}
             plain = scoring.total(parts, plain_weights)
-            best = assignment.assign(need_limit, offer_limit, pn, po, plain, in_process=True)
+            best = assignment.assign(need_limit, offer_limit, pn, po, plain, groups, in_process=True)
             self.price_best += best.total
             self.price_lost += best.total - float(plain[chosen].sum())
         done = set()

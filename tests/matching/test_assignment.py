@@ -47,6 +47,39 @@ def test_min_cost_flow_finds_the_brute_force_optimum(seed):
     assert result.total == pytest.approx(brute_force(*instance), abs=1e-6)
 
 
+def grouped_feasible(chosen, need_limit, offer_limit, pair_need, pair_offer, groups) -> bool:
+    picked = [groups[i] for i in chosen]
+    return feasible(chosen, need_limit, offer_limit, pair_need, pair_offer) and len(set(picked)) == len(picked)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_at_most_one_pair_per_group_and_still_optimal(seed):
+    rng = random.Random(100 + seed)
+    need_limit, offer_limit, pn, po, scores = random_instance(rng, rng.randint(2, 3), rng.randint(3, 5), density=0.7)
+    pn, po, scores = pn[:12], po[:12], scores[:12]
+    provider = [o % 2 for o in po]  # offers 0, 2, 4 are one organisation's, 1, 3 another's
+    groups = assignment.group_of(pn, provider)
+    best = 0.0
+    for size in range(len(scores) + 1):
+        for subset in itertools.combinations(range(len(scores)), size):
+            if grouped_feasible(subset, need_limit, offer_limit, pn, po, groups):
+                best = max(best, sum(scores[i] for i in subset))
+    result = assignment.assign(need_limit, offer_limit, pn, po, scores, groups, in_process=True)
+    assert grouped_feasible(list(result.chosen), need_limit, offer_limit, pn, po, groups)
+    assert result.total == pytest.approx(best, abs=1e-6)
+    fallback = assignment.greedy(need_limit, offer_limit, pn, po, scores, groups)
+    assert grouped_feasible(list(fallback), need_limit, offer_limit, pn, po, groups)
+
+
+def test_two_offers_of_one_organisation_do_not_both_answer_a_need():
+    # One need (k = 2); offers 0 and 1 belong to one organisation, offer 2 to another.
+    instance = ([2], [1, 1, 1], [0, 0, 0], [0, 1, 2], [0.9, 0.8, 0.3])
+    groups = assignment.group_of(instance[2], [7, 7, 8])
+    assert sorted(assignment.assign(*instance, in_process=True).chosen.tolist()) == [0, 1]
+    assert sorted(assignment.assign(*instance, groups, in_process=True).chosen.tolist()) == [0, 2]
+    assert sorted(assignment.greedy(*instance, groups).tolist()) == [0, 2]
+
+
 def test_the_optimum_beats_greedy_where_greedy_goes_wrong():
     # Greedy takes the best pair (0.9) and blocks two good ones (0.8 + 0.8).
     instance = ([1, 1], [1, 1], [0, 1, 1], [0, 0, 1], [0.8, 0.9, 0.8])

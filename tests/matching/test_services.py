@@ -107,6 +107,28 @@ def test_an_offer_takes_one_pending_proposal_per_two_hours_left(ctx, make, posts
     assert db.session.scalar(sa.select(sa.func.count()).where(Proposal.offer_id == offer)) == 2
 
 
+def test_a_need_gets_at_most_one_offer_of_each_organisation(ctx, make, posts, network):
+    # The provider has a second IT offer; another organisation has one too: with k = 2 the
+    # need gets one offer of each organisation, not the provider's two.
+    # The provider's two offers score higher than the other's (text, proximity), so
+    # without the rule both would be chosen.
+    second = posts.offer(network["provider"], title="Réparation du wifi qui ne marche plus")
+    other = posts.offer(make.org("Autre Atelier", commune="uccle"), title="Sauvegardes")
+    run = matching.run(actor=None)
+    db.session.commit()
+    proposed = db.session.scalars(sa.select(Proposal.offer_id).where(Proposal.need_id == network["need"])).all()
+    assert run.proposals == 2 and len(proposed) == 2
+    assert other in proposed and len({network["offer"], second} & set(proposed)) == 1
+    # With room for a third proposal, the need waiting on the provider still gets no second
+    # offer of it, but may get a third organisation's.
+    mine = next(p for p in proposed if p != other)
+    third = posts.offer(make.org("Troisième"), title="Câblage")
+    found = pairs(candidates.gather(k=3))
+    spare = ({network["offer"], second} - {mine}).pop()
+    assert (network["need"], spare) not in found
+    assert (network["need"], third) in found
+
+
 def test_a_run_proposes_explains_records_and_notifies(ctx, app, network, outbox):
     run = matching.run(actor=None)
     assert (run.proposals, run.candidates, run.solver_status, run.dry_run) == (1, 1, "optimal", False)
