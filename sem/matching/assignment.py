@@ -69,19 +69,24 @@ def min_cost_flow(need_limit, offer_limit, pair_need, pair_offer, pair_score, pa
     useful = np.flatnonzero(cost < 0)
     if len(useful) == 0:
         return np.zeros(0, dtype=np.int64)
-    groups, group_pos = np.unique(pair_group[useful], return_inverse=True)
+    # Only groups of two pairs or more need a node of their own; a lone pair's arc runs from
+    # its need straight to its offer.
+    groups, group_pos, group_size = np.unique(pair_group[useful], return_inverse=True, return_counts=True)
     group_pos = group_pos.reshape(-1)
-    n_groups = len(groups)
+    shared = group_size[group_pos] > 1
+    node_of_group = np.full(len(groups), -1, dtype=np.int64)
+    node_of_group[group_size > 1] = np.arange(int((group_size > 1).sum()))
+    n_groups = int((group_size > 1).sum())
     group_need = np.zeros(n_groups, dtype=np.int64)
-    group_need[group_pos] = pair_need[useful]
-    # Nodes: needs, then offers, then groups, then source and sink.
+    group_need[node_of_group[group_pos[shared]]] = pair_need[useful][shared]
+    # Nodes: needs, then offers, then shared groups, then source and sink.
     first_group = n_needs + n_offers
     source, sink = first_group + n_groups, first_group + n_groups + 1
     supply = int(min(need_limit.sum(), offer_limit.sum()))
     needs = np.arange(n_needs, dtype=np.int64)
     offers = np.arange(n_offers, dtype=np.int64)
-    tails = np.concatenate([np.full(n_needs, source), group_need, first_group + group_pos,
-                            n_needs + offers, [source]])
+    pair_tail = np.where(shared, first_group + node_of_group[group_pos], pair_need[useful])
+    tails = np.concatenate([np.full(n_needs, source), group_need, pair_tail, n_needs + offers, [source]])
     heads = np.concatenate([needs, first_group + np.arange(n_groups), n_needs + pair_offer[useful],
                             np.full(n_offers, sink), [sink]])
     capacities = np.concatenate([need_limit, np.ones(n_groups + len(useful), dtype=np.int64), offer_limit,
