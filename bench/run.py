@@ -2,6 +2,8 @@
 print a table and write bench/results.json.
 
     python bench/run.py [--scales city,federation] [--seconds 8] [--keep]
+    python bench/run.py --reuse-city URL --reuse-federation URL --reuse-small URL   (measure data
+        sets built before, e.g. kept with --keep; nothing is generated or dropped)
 
 Data sets: city on SQLite (a file under /tmp), federation on PostgreSQL (a throw-away
 database, dropped at the end unless --keep), and a small PostgreSQL ledger (2,000 entries) to
@@ -332,9 +334,10 @@ def verify_command() -> None:
 
 
 def dataset(scale: str, backend: str, url: str, seconds: int, work: Path, settle_workers: int,
-            full: bool = True) -> None:
+            full: bool = True, reuse: bool = False) -> None:
     load_before = os.getloadavg()[0]
-    build(scale, url, backend)
+    if not reuse:
+        build(scale, url, backend)
     say(f"serving {scale} on {backend} with gunicorn ({WORKERS} workers) ...")
     server = Server(url, work / f"access-{scale}-{backend}.log")
     try:
@@ -348,8 +351,9 @@ def dataset(scale: str, backend: str, url: str, seconds: int, work: Path, settle
     finally:
         server.stop()
     if full:
-        measure_commands(url, backend, scale)
-        measure_settlements(url, backend, scale, settle_workers, seconds)
+        if not reuse:  # jobs and settlements write: only into a data set built for this run
+            measure_commands(url, backend, scale)
+            measure_settlements(url, backend, scale, settle_workers, seconds)
         measure_verify(url, backend, scale)
     # Other processes on the machine make every figure slower: say how busy it was.
     add("machine load (1 min average)", backend, scale, cores=os.cpu_count(), load_before=round(load_before, 1),
@@ -380,6 +384,8 @@ def main() -> None:
     parser.add_argument("--scales", default="city,federation")
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", "8")))
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL databases")
+    for scale in ("city", "federation", "small"):
+        parser.add_argument(f"--reuse-{scale}", metavar="URL", help=f"measure this {scale} data set, built before")
     args = parser.parse_args()
     if args.command == "job":
         return job_command(args.names)
@@ -392,13 +398,18 @@ def main() -> None:
     databases = []
     try:
         if "city" in scales:
-            dataset("city", "sqlite", f"sqlite:///{work / 'city.db'}", args.seconds, work, 1)
+            reuse = args.reuse_city
+            dataset("city", "sqlite", reuse or f"sqlite:///{work / 'city.db'}", args.seconds, work, 1,
+                    reuse=bool(reuse))
         if "federation" in scales:
             for scale, full in (("small", False), ("federation", True)):
-                name = f"sem_bench_{scale}_{os.getpid()}"
-                pg_database("create", name)
-                databases.append(name)
-                dataset(scale, "postgresql", f"{PG_URL}/{name}", args.seconds, work, 4, full=full)
+                reuse = getattr(args, f"reuse_{scale}")
+                if not reuse:
+                    name = f"sem_bench_{scale}_{os.getpid()}"
+                    pg_database("create", name)
+                    databases.append(name)
+                dataset(scale, "postgresql", reuse or f"{PG_URL}/{name}", args.seconds, work, 4, full=full,
+                        reuse=bool(reuse))
             small = next((r for r in results if r["name"] == "balance page" and r["scale"] == "small"), None)
             big = next((r for r in results if r["name"] == "balance page" and r["scale"] == "federation"), None)
             if small and big:
