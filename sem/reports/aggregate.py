@@ -64,9 +64,11 @@ def _statement(name: str, dialect_name: str) -> sa.Executable:
         if name == "monthly":
             table = MonthlyHours.__table__
             statement = insert(table)
+            # The row's count after the upsert: above 1, the month already had exchanges of this
+            # pair that stand, so the pair's months cover it (`apply` skips the pair's upsert).
             statement = statement.on_conflict_do_update(
                 index_elements=list(KEY), set_={column: table.c[column] + statement.excluded[column]
-                                                for column in VALUES})
+                                                for column in VALUES}).returning(table.c.count)
         else:
             table = PairMonths.__table__
             statement = insert(table)
@@ -144,8 +146,9 @@ def apply(change: Change, connection: sa.Connection, *, monthly: bool = True) ->
     """Write `change` (`monthly=False`: its monthly row and plain pair are written already,
     as `ledger.services` does on PostgreSQL, in the statement that appends the transaction)."""
     dialect_name = connection.dialect.name
+    count = None
     if monthly:
-        connection.execute(_statement("monthly", dialect_name), change.monthly)
+        count = connection.execute(_statement("monthly", dialect_name), change.monthly).scalar()
     if change.pair is None:
         return
     if change.correction:  # the pair's first or last month may be gone: read them again
@@ -157,7 +160,7 @@ def apply(change: Change, connection: sa.Connection, *, monthly: bool = True) ->
             return
         connection.execute(_statement("pair_reset", dialect_name),
                            {"low_id": low, "high_id": high, "first_month": first, "last_month": last})
-    elif monthly:
+    elif monthly and count <= 1:  # else this month stood already: the pair's months cover it
         connection.execute(_statement("pair", dialect_name), change.pair)
 
 
