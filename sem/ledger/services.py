@@ -5,9 +5,12 @@ accounts involved (in id order, so two settlements never deadlock), refuses any 
 take an account below its floor before anything is written, appends the transaction and one
 entry per account with its hash-chain link, and updates the cached balances in the same
 database transaction. An idempotency key makes a second attempt return the first transaction
-instead of paying twice. The writer uses SQLAlchemy Core statements on the tables (a handful
-of statements per transaction, no unit of work); the transaction it returns is an ordinary
-ORM object of the session, and Account objects the session holds are expired.
+instead of paying twice. The writer uses SQLAlchemy Core statements on the tables, no unit of
+work: on PostgreSQL two statements (the lock, which also takes the transaction's id, then one
+statement that writes the transaction, its entries, the accounts' caches and the reports'
+rows); on SQLite, which has no writing CTE, one statement per table. The transaction it
+returns is an ordinary ORM object of the session, and Account objects the session holds are
+expired.
 """
 
 import hashlib

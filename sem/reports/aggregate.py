@@ -1,7 +1,8 @@
 """Monthly hours, maintained with the ledger and recomputable from it.
 
-`record` is called by the ledger's one writer (`ledger.services.post_transaction`) for every
-transaction, in the same database transaction, so the table never lags behind the ledger.
+The ledger's one writer (`ledger.services.post_transaction`) adds every transaction to them
+in the same database transaction (`change_of`, then `apply`, or on PostgreSQL the upserts of
+`postgresql_upserts` inside its own statement), so the tables never lag behind the ledger.
 `rebuild` recomputes the whole table from the ledger (after a bulk load or an upgrade) and
 `check` compares the table with a recomputation without writing anything. The same goes for
 the pairs of organisations that exchanged, with their first and last month (`PairMonths`).
@@ -110,7 +111,7 @@ def _pair_months(low: int, high: int) -> tuple[date | None, date | None]:
 class Change:
     """What one ledger transaction adds to the tables: its monthly row, and the pair (low id,
     high id) and month of an exchange between two organisations (`pair` None otherwise).
-    `correction`: the pair's months must be read again (`record`)."""
+    `correction`: the pair's months must be read again (`apply`)."""
     monthly: dict
     pair: dict | None
     correction: bool
@@ -142,13 +143,10 @@ def record(tx: dict, fund_amount: int, connection: sa.Connection | None = None) 
     apply(change_of(tx, fund_amount), connection)
 
 
-def apply(change: Change, connection: sa.Connection, *, monthly: bool = True) -> None:
-    """Write `change` (`monthly=False`: its monthly row and plain pair are written already,
-    as `ledger.services` does on PostgreSQL, in the statement that appends the transaction)."""
+def apply(change: Change, connection: sa.Connection) -> None:
+    """Write `change` to the tables, in the connection's database transaction."""
     dialect_name = connection.dialect.name
-    count = None
-    if monthly:
-        count = connection.execute(_statement("monthly", dialect_name), change.monthly).scalar()
+    count = connection.execute(_statement("monthly", dialect_name), change.monthly).scalar()
     if change.pair is None:
         return
     if change.correction:  # the pair's first or last month may be gone: read them again
@@ -160,7 +158,7 @@ def apply(change: Change, connection: sa.Connection, *, monthly: bool = True) ->
             return
         connection.execute(_statement("pair_reset", dialect_name),
                            {"low_id": low, "high_id": high, "first_month": first, "last_month": last})
-    elif monthly and count <= 1:  # else this month stood already: the pair's months cover it
+    elif count <= 1:  # else this month stood already: the pair's months cover it
         connection.execute(_statement("pair", dialect_name), change.pair)
 
 
