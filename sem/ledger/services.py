@@ -289,10 +289,6 @@ def post_transaction(kind: TransactionKind, legs: list[tuple[Account, int]], *, 
                    reverses_id=_id(reverses), occurred_on=occurred_on, now=now)
 
 
-_TX_INSERT_NAMES = ("id", "kind", "created_at", "occurred_on", "author_id", "provider_id", "recipient_id",
-                    "competence_id", "minutes", "memo", "reason", "idempotency_key", "reverses_id")
-
-
 def _insert_tx(dialect_name: str):
     """SQLite: the transaction, its id given by the insert."""
     from sqlalchemy.dialects.sqlite import insert
@@ -318,8 +314,8 @@ def _write_postgresql(legs: int, reports: str) -> sa.TextClause:
     rows = ", ".join(f"(CAST(:a{n} AS INTEGER), CAST(:m{n} AS INTEGER), CAST(:b{n} AS INTEGER), "
                      f"CAST(:s{n} AS INTEGER), CAST(:p{n} AS VARCHAR), CAST(:h{n} AS VARCHAR))" for n in range(legs))
     parts = [
-        f"new_tx AS (INSERT INTO ledger_transaction ({', '.join(_TX_INSERT_NAMES)}) "  # noqa: S608
-        f"VALUES ({', '.join(f'CAST(:{name} AS {_TX_CASTS[name]})' for name in _TX_INSERT_NAMES)}) "
+        f"new_tx AS (INSERT INTO ledger_transaction ({', '.join(_TX_NAMES)}) "  # noqa: S608
+        f"VALUES ({', '.join(f'CAST(:{name} AS {_TX_CASTS[name]})' for name in _TX_NAMES)}) "
         "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id)",
         "new_entries AS (INSERT INTO ledger_entry (transaction_id, account_id, amount_minutes, balance_after, seq, "  # noqa: S608
         f"prev_hash, hash) SELECT new_tx.id, v.* FROM new_tx, (VALUES {rows}) AS v)",
