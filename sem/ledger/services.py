@@ -5,9 +5,12 @@ accounts involved (in id order, so two settlements never deadlock), refuses any 
 take an account below its floor before anything is written, appends the transaction and one
 entry per account with its hash-chain link, and updates the cached balances in the same
 database transaction. An idempotency key makes a second attempt return the first transaction
-instead of paying twice. The writer uses SQLAlchemy Core statements on the tables (a handful
-of statements per transaction, no unit of work); the transaction it returns is an ordinary
-ORM object of the session, and Account objects the session holds are expired.
+instead of paying twice. The writer uses SQLAlchemy Core statements on the tables, no unit of
+work: on PostgreSQL two statements (the lock, which also takes the transaction's id, then one
+statement that writes the transaction, its entries, the accounts' caches and the reports'
+rows); on SQLite, which has no writing CTE, one statement per table. The transaction it
+returns is an ordinary ORM object of the session, and Account objects the session holds are
+expired.
 """
 
 import hashlib
@@ -170,18 +173,31 @@ _DONE = (sa.select(_TX.c.id).where(_TX.c.idempotency_key == sa.bindparam("key"))
          .label("done_id"))
 
 
-def _lock_statement(condition, *extra):
-    """Lock the accounts that meet `condition` and read them, `extra` columns and the
-    transaction already recorded under the `key` parameter (`done_id`, last column) in one
-    statement. SQLite: a no-op UPDATE takes the write lock, so what it returns is the latest.
-    PostgreSQL: FOR UPDATE in id order, so two settlements never deadlock; `done_id` comes
-    from the statement's snapshot, which may predate a wait for the lock, so the insert is
-    guarded too (`_insert_tx`: ON CONFLICT on the key)."""
-    if db.engine.dialect.name == "sqlite":
+def _lock_statement(dialect_name: str, condition, expected, *extra):
+    """Lock the accounts that meet `condition` and read them, `extra` columns, the
+    transaction already recorded under the `key` parameter (`done_id`) and the id the new
+    transaction will have (`tx_id`, last column) in one statement.
+
+    SQLite: a no-op UPDATE takes the write lock, so what it returns is the latest; `tx_id` is
+    NULL (the insert gives it). PostgreSQL: FOR UPDATE in id order, so two settlements never
+    deadlock, then the transaction's id from its sequence once every row is locked (the
+    count reads them all first), so that within an account transactions keep their lock
+    order, which `verify` expects; only when the `expected` number of accounts is there and
+    the key is new (no id spent on a lock that writes nothing). `done_id` comes from the
+    statement's snapshot, which may predate a wait for the lock, so the insert is guarded
+    too (ON CONFLICT on the key)."""
+    if dialect_name == "sqlite":
         return (sa.update(_ACCOUNT).where(condition).values(entry_count=_ACCOUNT.c.entry_count)
-                .returning(*_LOCKED_COLUMNS, *extra, _DONE))
-    return (sa.select(*_LOCKED_COLUMNS, *extra, _DONE).where(condition).order_by(_ACCOUNT.c.id)
-            .with_for_update(of=_ACCOUNT))
+                .returning(*_LOCKED_COLUMNS, *extra, _DONE, sa.null().label("tx_id")))
+    locked = (sa.select(*_LOCKED_COLUMNS, *extra, _DONE).where(condition).order_by(_ACCOUNT.c.id)
+              .with_for_update(of=_ACCOUNT).cte("locked").prefix_with("MATERIALIZED"))
+    found = (sa.select(sa.func.count().label("accounts"), sa.func.max(locked.c.done_id).label("done_id"))
+             .select_from(locked).subquery())
+    # Evaluated once per statement (a MATERIALIZED CTE runs once), after the lock.
+    next_id = (sa.select(sa.func.nextval(sa.literal_column("'ledger_transaction_id_seq'")).label("tx_id"))
+               .where(found.c.accounts == expected, found.c.done_id.is_(None))
+               .cte("next_tx").prefix_with("MATERIALIZED"))
+    return sa.select(locked, next_id.c.tx_id).select_from(locked.outerjoin(next_id, sa.true()))
 
 
 def _read_locked(rows) -> dict[int, _Locked]:
@@ -191,12 +207,13 @@ def _read_locked(rows) -> dict[int, _Locked]:
 _STATEMENTS: dict[tuple[str, str], sa.Executable] = {}
 
 
-def _statement(name: str, build) -> sa.Executable:
-    """A statement built once per database dialect."""
-    key = (db.engine.dialect.name, name)
-    if key not in _STATEMENTS:
-        _STATEMENTS[key] = build()
-    return _STATEMENTS[key]
+def _statement(connection: sa.Connection, name: str, build) -> sa.Executable:
+    """A statement built once per database dialect (`build` takes the dialect's name)."""
+    key = (connection.dialect.name, name)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        statement = _STATEMENTS[key] = build(key[0])
+    return statement
 
 
 def _id(obj) -> int | None:
@@ -256,38 +273,62 @@ def post_transaction(kind: TransactionKind, legs: list[tuple[Account, int]], *, 
     id_legs = [(_id(account), amount) for account, amount in legs]
     _check_legs(id_legs)
     db.session.flush()  # what the session holds goes first: from here on, Core statements
-    rows = db.session.connection().execute(
-        _statement("lock_ids", lambda: _lock_statement(_ACCOUNT.c.id.in_(sa.bindparam("ids", expanding=True)))),
-        {"ids": sorted({account_id for account_id, _ in id_legs}), "key": idempotency_key}).all()
+    connection = db.session.connection()
+    rows = connection.execute(
+        _statement(connection, "lock_ids",
+                   lambda name: _lock_statement(name, _ACCOUNT.c.id.in_(sa.bindparam("ids", expanding=True)),
+                                                sa.bindparam("accounts", type_=sa.Integer))),
+        {"ids": sorted({account_id for account_id, _ in id_legs}), "accounts": len(id_legs),
+         "key": idempotency_key}).all()
     # Checked under the lock: a second attempt, even one that waited for the first, finds it.
-    if rows and rows[0][-1] is not None:
-        return db.session.get(LedgerTransaction, rows[0][-1])
-    return _append(kind, id_legs, _read_locked(rows), author_id=_id(author), provider_id=_id(provider),
-                   recipient_id=_id(recipient), competence_id=competence_id, memo=memo, reason=reason,
-                   idempotency_key=idempotency_key, reverses_id=_id(reverses), occurred_on=occurred_on, now=now)
+    if rows and rows[0][-2] is not None:
+        return db.session.get(LedgerTransaction, rows[0][-2])
+    return _append(connection, kind, id_legs, _read_locked(rows), rows[0][-1] if rows else None,
+                   author_id=_id(author), provider_id=_id(provider), recipient_id=_id(recipient),
+                   competence_id=competence_id, memo=memo, reason=reason, idempotency_key=idempotency_key,
+                   reverses_id=_id(reverses), occurred_on=occurred_on, now=now)
 
 
-def _insert_tx():
-    if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    # A key recorded meanwhile (PostgreSQL: committed while this one waited for the lock)
-    # inserts nothing: the caller then returns that transaction.
+def _insert_tx(dialect_name: str):
+    """SQLite: the transaction, its id given by the insert."""
+    from sqlalchemy.dialects.sqlite import insert
+
+    # A key recorded meanwhile inserts nothing: the caller then returns that transaction.
     return insert(_TX).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(_TX.c.id)
 
 
-def _write_entries_postgresql(legs: int) -> sa.TextClause:
-    """PostgreSQL: the entries and the accounts' caches in one statement (one round trip)."""
-    rows = ", ".join(f"(:t, :a{n}, :m{n}, :b{n}, :s{n}, :p{n}, :h{n})" for n in range(legs))
-    caches = ", ".join(f"(CAST(:a{n} AS INTEGER), CAST(:b{n} AS INTEGER), CAST(:s{n} AS INTEGER), "
-                       f"CAST(:h{n} AS VARCHAR))" for n in range(legs))
+_TX_CASTS = {"id": "INTEGER", "kind": "VARCHAR", "created_at": "TIMESTAMP WITH TIME ZONE",
+             "occurred_on": "TIMESTAMP WITH TIME ZONE", "author_id": "INTEGER", "provider_id": "INTEGER",
+             "recipient_id": "INTEGER", "competence_id": "INTEGER", "minutes": "INTEGER", "memo": "TEXT",
+             "reason": "TEXT", "idempotency_key": "VARCHAR", "reverses_id": "INTEGER"}
+
+
+def _write_postgresql(legs: int, reports: str) -> sa.TextClause:
+    """PostgreSQL: the whole transaction in one statement (one round trip): the transaction
+    row (its id taken under the lock), its entries, the accounts' caches and, with `reports`
+    ("monthly", "monthly+pair" or ""), the reports' upserts. A key recorded meanwhile
+    (committed while this one waited for the lock) inserts nothing, so nothing else is
+    written either, and the statement returns no row."""
+    from sem.reports import aggregate
+
+    rows = ", ".join(f"(CAST(:a{n} AS INTEGER), CAST(:m{n} AS INTEGER), CAST(:b{n} AS INTEGER), "
+                     f"CAST(:s{n} AS INTEGER), CAST(:p{n} AS VARCHAR), CAST(:h{n} AS VARCHAR))" for n in range(legs))
+    parts = [
+        f"new_tx AS (INSERT INTO ledger_transaction ({', '.join(_TX_NAMES)}) "  # noqa: S608
+        f"VALUES ({', '.join(f'CAST(:{name} AS {_TX_CASTS[name]})' for name in _TX_NAMES)}) "
+        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id)",
+        "new_entries AS (INSERT INTO ledger_entry (transaction_id, account_id, amount_minutes, balance_after, seq, "  # noqa: S608
+        f"prev_hash, hash) SELECT new_tx.id, v.* FROM new_tx, (VALUES {rows}) AS v)",
+        "caches AS (UPDATE ledger_account SET balance_minutes = v.balance, entry_count = v.seq, last_hash = v.hash "  # noqa: S608
+        f"FROM new_tx, (VALUES {rows}) AS v (id, amount, balance, seq, prev, hash) "
+        "WHERE ledger_account.id = v.id)"]
+    if reports:
+        monthly, pair = aggregate.postgresql_upserts()
+        parts.append(monthly)
+        if reports == "monthly+pair":
+            parts.append(pair)
     # Only placeholders are formatted in, never values.
-    return sa.text(
-        "WITH new_entries AS (INSERT INTO ledger_entry (transaction_id, account_id, amount_minutes, balance_after, "  # noqa: S608
-        f"seq, prev_hash, hash) VALUES {rows}) "
-        "UPDATE ledger_account SET balance_minutes = v.balance, entry_count = v.seq, last_hash = v.hash "
-        f"FROM (VALUES {caches}) AS v (id, balance, seq, hash) WHERE ledger_account.id = v.id")
+    return sa.text("WITH " + ", ".join(parts) + " SELECT id FROM new_tx")  # noqa: S608
 
 
 _UPDATE_ACCOUNT = (sa.update(_ACCOUNT).where(_ACCOUNT.c.id == sa.bindparam("account_id"))
@@ -295,16 +336,31 @@ _UPDATE_ACCOUNT = (sa.update(_ACCOUNT).where(_ACCOUNT.c.id == sa.bindparam("acco
                            last_hash=sa.bindparam("last")))
 _INSERT_ENTRIES = sa.insert(_ENTRY)
 _ACCOUNT_CACHES = ["balance_minutes", "entry_count", "last_hash"]
+_TX_MANAGER = sa.orm.instrumentation.manager_of_class(LedgerTransaction)
+_TX_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def _append(kind: TransactionKind, legs: list[tuple[int, int]], locked: dict[int, _Locked], *,
-            author_id: int | None, provider_id: int | None, recipient_id: int | None,
-            competence_id: int | None, memo: str, reason: str, idempotency_key: str | None,
-            reverses_id: int | None, occurred_on: datetime | None, now: datetime | None) -> LedgerTransaction:
+def _persistent(values: dict) -> LedgerTransaction:
+    """The transaction just written, as a persistent object of the session (in its identity
+    map) without a query and without the attribute events of the constructor; its entries
+    and relationships load when asked."""
+    tx = _TX_MANAGER.new_instance()
+    tx.__dict__.update(values)
+    make_transient_to_detached(tx)
+    db.session.add(tx)
+    return tx
+
+
+def _append(connection: sa.Connection, kind: TransactionKind, legs: list[tuple[int, int]],
+            locked: dict[int, _Locked], tx_id: int | None, *, author_id: int | None, provider_id: int | None,
+            recipient_id: int | None, competence_id: int | None, memo: str, reason: str,
+            idempotency_key: str | None, reverses_id: int | None, occurred_on: datetime | None,
+            now: datetime | None) -> LedgerTransaction:
     """Write a transaction whose accounts (by id) are locked (`locked`, read under the lock)
     and whose key was checked under the lock: refuse a leg below its floor, then append the
-    transaction, its entries (one statement) and the accounts' caches (one statement), with
-    SQLAlchemy Core (no unit of work)."""
+    transaction, its entries and the accounts' caches, and add it to the reports' tables,
+    with SQLAlchemy Core (no unit of work). `tx_id`: the id taken under the lock
+    (PostgreSQL), else None (the insert gives it)."""
     for account_id, amount in legs:
         current = locked[account_id]
         floor = current.floor_minutes
@@ -313,56 +369,65 @@ def _append(kind: TransactionKind, legs: list[tuple[int, int]], locked: dict[int
                 return done  # paid meanwhile (PostgreSQL: while this one waited for the lock)
             raise CreditLimitReached(_credit_message(current, floor))
 
+    from sem.reports import aggregate
+
     now = (now or utcnow()).astimezone(UTC)
     # Hashed as stored: always in UTC, so that `verify` reads back the very same value.
     occurred_on = (occurred_on or now).astimezone(UTC)
-    values = {"kind": kind, "created_at": now, "occurred_on": occurred_on, "author_id": author_id,
+    values = {"id": tx_id, "kind": kind, "created_at": now, "occurred_on": occurred_on, "author_id": author_id,
               "provider_id": provider_id, "recipient_id": recipient_id, "competence_id": competence_id,
               "minutes": sum(amount for _, amount in legs if amount > 0), "memo": memo or "", "reason": reason or "",
               "idempotency_key": idempotency_key, "reverses_id": reverses_id}
-    connection = db.session.connection()
-    values["id"] = connection.execute(_statement("insert_tx", _insert_tx), values).scalar()
-    if values["id"] is None:
-        return _by_key(idempotency_key)
-    # The object callers get: persistent (in the session's identity map) without a query;
-    # its entries and relationships load when asked.
-    tx = LedgerTransaction(**values)
-    make_transient_to_detached(tx)
-    db.session.add(tx)
-    fields = transaction_fields(tx)
-    entries, caches = [], []
-    for account_id, amount in sorted(legs):
+    postgresql = connection.dialect.name == "postgresql"
+    if postgresql and tx_id is None:  # not taken by the lock statement: take it now, still under the lock
+        values["id"] = connection.scalar(_statement(connection, "next_tx_id", lambda _: sa.select(
+            sa.func.nextval(sa.literal_column("'ledger_transaction_id_seq'")))))
+    if not postgresql:
+        values["id"] = connection.execute(_statement(connection, "insert_tx", _insert_tx), values).scalar()
+        if values["id"] is None:
+            return _by_key(idempotency_key)
+    # The transaction's part of every entry's hash, serialised once (as `entry_hash` does).
+    tx_json = _TX_JSON.encode({**values, "kind": kind.value, "created_at": now.isoformat(),
+                               "occurred_on": occurred_on.isoformat()})
+    entries, params = [], {}
+    for n, (account_id, amount) in enumerate(sorted(legs)):
         current = locked[account_id]
         balance, seq = current.balance_minutes + amount, current.entry_count + 1
-        digest = entry_hash(current.last_hash, {"account_id": account_id, "amount": amount, "balance_after": balance,
-                                                "seq": seq}, fields)
-        entries.append({"transaction_id": tx.id, "account_id": account_id, "amount_minutes": amount,
-                        "balance_after": balance, "seq": seq, "prev_hash": current.last_hash, "hash": digest})
-        caches.append({"account_id": account_id, "balance": balance, "count": seq, "last": digest})
+        digest = _hash_of(current.last_hash, account_id, amount, balance, seq, tx_json)
+        if postgresql:
+            params.update({f"a{n}": account_id, f"m{n}": amount, f"b{n}": balance, f"s{n}": seq,
+                           f"p{n}": current.last_hash, f"h{n}": digest})
+        else:
+            entries.append({"transaction_id": values["id"], "account_id": account_id, "amount_minutes": amount,
+                            "balance_after": balance, "seq": seq, "prev_hash": current.last_hash, "hash": digest})
         current.balance_minutes, current.entry_count, current.last_hash = balance, seq, digest
-    if connection.dialect.name == "postgresql":
-        params = {"t": tx.id}
-        for n, entry in enumerate(entries):
-            params.update({f"a{n}": entry["account_id"], f"m{n}": entry["amount_minutes"],
-                           f"b{n}": entry["balance_after"], f"s{n}": entry["seq"], f"p{n}": entry["prev_hash"],
-                           f"h{n}": entry["hash"]})
-        connection.execute(_statement(f"entries_{len(entries)}", lambda: _write_entries_postgresql(len(entries))),
-                           params)
+    # The reports' monthly figures follow the ledger in the same database transaction.
+    change = aggregate.change_of(values, sum(amount for account_id, amount in legs
+                                             if locked[account_id].kind is AccountKind.SOLIDARITY))
+    if postgresql:
+        reports = "" if change.correction else "monthly+pair" if change.pair else "monthly"
+        params.update(values, kind=kind.value)
+        if reports:
+            params.update(aggregate.postgresql_parameters(change))
+        written = connection.execute(
+            _statement(connection, f"write_{len(legs)}_{reports}", lambda _: _write_postgresql(len(legs), reports)),
+            params).scalar()
+        if written is None:
+            return _by_key(idempotency_key)
+        if change.correction:
+            aggregate.apply(change, connection)
     else:
         connection.execute(_INSERT_ENTRIES, entries)
-        connection.execute(_UPDATE_ACCOUNT, caches)
+        connection.execute(_UPDATE_ACCOUNT, [{"account_id": entry["account_id"], "balance": entry["balance_after"],
+                                              "count": entry["seq"], "last": entry["hash"]} for entry in entries])
+        aggregate.apply(change, connection)
     # Account objects the session already holds read their new values when next used.
     identity_map = db.session.identity_map
     for account_id in locked:
         account = identity_map.get(identity_key(Account, account_id))
         if account is not None:
             db.session.expire(account, _ACCOUNT_CACHES)
-    # The reports' monthly figures follow the ledger in the same database transaction.
-    from sem.reports import aggregate
-
-    aggregate.record(tx, sum(amount for account_id, amount in legs
-                             if locked[account_id].kind is AccountKind.SOLIDARITY))
-    return tx
+    return _persistent(values)
 
 
 def _credit_message(account: _Locked, floor: int):
@@ -420,7 +485,7 @@ def allowance_left(org: Organisation, *, now: datetime | None = None) -> int:
     return max(0, current_app.config["SOLIDARITY_ALLOWANCE_MINUTES"] - allowance_used(org, now=now))
 
 
-def _settlement_lock():
+def _settlement_lock(dialect_name: str):
     """The provider's and the recipient's accounts, and the solidarity fund's when the
     recipient is emerging (decided in the statement itself, from the organisation's row),
     with the recipient's stage."""
@@ -430,18 +495,19 @@ def _settlement_lock():
     condition = sa.or_(_ACCOUNT.c.organisation_id.in_([sa.bindparam("provider_id"), sa.bindparam("recipient_id")]),
                        sa.and_(_ACCOUNT.c.kind == AccountKind.SOLIDARITY, _ACCOUNT.c.organisation_id.is_(None),
                                emerging))
-    return _lock_statement(condition, recipient_stage.label("recipient_stage"))
+    expected = 2 + sa.case((emerging, 1), else_=0)
+    return _lock_statement(dialect_name, condition, expected, recipient_stage.label("recipient_stage"))
 
 
-def _lock_settlement(provider_id: int, recipient_id: int, key: str) -> tuple[dict[int, _Locked], bool, int | None]:
-    """The locked accounts, whether the recipient is emerging, and the transaction already
-    recorded under `key`."""
-    rows = db.session.connection().execute(_statement("lock_settlement", _settlement_lock),
-                                           {"provider_id": provider_id, "recipient_id": recipient_id,
-                                            "key": key}).all()
+def _lock_settlement(connection: sa.Connection, provider_id: int, recipient_id: int,
+                     key: str) -> tuple[dict[int, _Locked], bool, int | None, int | None]:
+    """The locked accounts, whether the recipient is emerging, the transaction already
+    recorded under `key` and the new transaction's id (PostgreSQL; None on SQLite)."""
+    rows = connection.execute(_statement(connection, "lock_settlement", _settlement_lock),
+                              {"provider_id": provider_id, "recipient_id": recipient_id, "key": key}).all()
     if not rows:
-        return {}, False, None
-    return _read_locked(rows), rows[0][-2] is Stage.EMERGING, rows[0][-1]
+        return {}, False, None, None
+    return _read_locked(rows), rows[0][-3] is Stage.EMERGING, rows[0][-2], rows[0][-1]
 
 
 def settle_exchange(*, provider: Organisation, recipient: Organisation, minutes: int, idempotency_key: str,
@@ -452,15 +518,16 @@ def settle_exchange(*, provider: Organisation, recipient: Organisation, minutes:
     _check_minutes(minutes)
     provider_id, recipient_id, author_id = _id(provider), _id(recipient), _id(author)
     db.session.flush()  # what the session holds goes first: from here on, Core statements
+    connection = db.session.connection()
     # Lock everything this settlement may touch in one statement, in id order (no deadlock);
     # only a first settlement creates accounts first.
-    locked, emerging, done_id = _lock_settlement(provider_id, recipient_id, idempotency_key)
+    locked, emerging, done_id, tx_id = _lock_settlement(connection, provider_id, recipient_id, idempotency_key)
     if len(locked) < 2 + emerging:
         _accounts_of(provider, recipient)
         if recipient.stage is Stage.EMERGING:
             fund_account(AccountKind.SOLIDARITY)
         db.session.flush()
-        locked, emerging, done_id = _lock_settlement(provider_id, recipient_id, idempotency_key)
+        locked, emerging, done_id, tx_id = _lock_settlement(connection, provider_id, recipient_id, idempotency_key)
     # Checked under the lock: a second confirmation, even one that waited for the first, finds it.
     if done_id is not None:
         return db.session.get(LedgerTransaction, done_id)
@@ -479,9 +546,9 @@ def settle_exchange(*, provider: Organisation, recipient: Organisation, minutes:
         legs.append((recipient_account.id, -(minutes - fund_share)))
     _check_legs(legs)
     # The accounts are locked and the key checked under the lock: append directly.
-    return _append(TransactionKind.EXCHANGE, legs, locked, author_id=author_id, provider_id=provider_id,
-                   recipient_id=recipient_id, competence_id=competence_id, memo=memo, reason="",
-                   idempotency_key=idempotency_key, reverses_id=None, occurred_on=occurred_on, now=now)
+    return _append(connection, TransactionKind.EXCHANGE, legs, locked, tx_id, author_id=author_id,
+                   provider_id=provider_id, recipient_id=recipient_id, competence_id=competence_id, memo=memo,
+                   reason="", idempotency_key=idempotency_key, reverses_id=None, occurred_on=occurred_on, now=now)
 
 
 def donate(org: Organisation, minutes: int, *, actor: Person, memo: str = "") -> LedgerTransaction:

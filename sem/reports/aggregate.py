@@ -1,7 +1,8 @@
 """Monthly hours, maintained with the ledger and recomputable from it.
 
-`record` is called by the ledger's one writer (`ledger.services.post_transaction`) for every
-transaction, in the same database transaction, so the table never lags behind the ledger.
+The ledger's one writer (`ledger.services.post_transaction`) adds every transaction to them
+in the same database transaction (`change_of`, then `apply`, or on PostgreSQL the upserts of
+`postgresql_upserts` inside its own statement), so the tables never lag behind the ledger.
 `rebuild` recomputes the whole table from the ledger (after a bulk load or an upgrade) and
 `check` compares the table with a recomputation without writing anything. The same goes for
 the pairs of organisations that exchanged, with their first and last month (`PairMonths`).
@@ -44,8 +45,8 @@ def _row(kind: TransactionKind, occurred_on: datetime, provider_id, recipient_id
     return key, (sign * minutes, sign, fund_minutes)
 
 
-def _insert():
-    if db.session.get_bind().dialect.name == "postgresql":
+def _insert(dialect_name: str):
+    if dialect_name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
@@ -55,20 +56,23 @@ def _insert():
 _STATEMENTS: dict[tuple[str, str], sa.Executable] = {}
 
 
-def _statement(name: str) -> sa.Executable:
+def _statement(name: str, dialect_name: str) -> sa.Executable:
     """The upserts `record` runs, built once per dialect: building one costs more than
     running it (this is on every settlement's path)."""
-    key = (db.session.get_bind().dialect.name, name)
+    key = (dialect_name, name)
     if key not in _STATEMENTS:
+        insert = _insert(dialect_name)
         if name == "monthly":
             table = MonthlyHours.__table__
-            statement = _insert()(table)
+            statement = insert(table)
+            # The row's count after the upsert: above 1, the month already had exchanges of this
+            # pair that stand, so the pair's months cover it (`apply` skips the pair's upsert).
             statement = statement.on_conflict_do_update(
                 index_elements=list(KEY), set_={column: table.c[column] + statement.excluded[column]
-                                                for column in VALUES})
+                                                for column in VALUES}).returning(table.c.count)
         else:
             table = PairMonths.__table__
-            statement = _insert()(table)
+            statement = insert(table)
             new = statement.excluded
             if name == "pair":  # widen the pair's months to include this one
                 changes = {
@@ -76,15 +80,17 @@ def _statement(name: str) -> sa.Executable:
                                            else_=table.c.first_month),
                     "last_month": sa.case((new.last_month > table.c.last_month, new.last_month),
                                           else_=table.c.last_month)}
+                # A pair's months almost always cover the new one already: then nothing is
+                # written (no new row version, no page to write back at commit).
+                where = sa.or_(new.first_month < table.c.first_month, new.last_month > table.c.last_month)
+                statement = statement.on_conflict_do_update(index_elements=["low_id", "high_id"], set_=changes,
+                                                            where=where)
             else:  # "pair_reset": the months as read again after a correction
-                changes = {"first_month": new.first_month, "last_month": new.last_month}
-            statement = statement.on_conflict_do_update(index_elements=["low_id", "high_id"], set_=changes)
+                statement = statement.on_conflict_do_update(
+                    index_elements=["low_id", "high_id"],
+                    set_={"first_month": new.first_month, "last_month": new.last_month})
         _STATEMENTS[key] = statement
     return _STATEMENTS[key]
-
-
-def _upsert(rows: list[dict]) -> None:
-    db.session.execute(_statement("monthly"), rows)
 
 
 def _pair_months(low: int, high: int) -> tuple[date | None, date | None]:
@@ -101,33 +107,93 @@ def _pair_months(low: int, high: int) -> tuple[date | None, date | None]:
     return first, last
 
 
-def _record_pair(month: date, provider_id: int, recipient_id: int, *, correction: bool) -> None:
-    low, high = min(provider_id, recipient_id), max(provider_id, recipient_id)
-    table = PairMonths.__table__
-    if correction:  # the pair's first or last month may be gone: read them again
-        first, last = _pair_months(low, high)
-        if first is None:
-            db.session.execute(sa.delete(table).where(table.c.low_id == low, table.c.high_id == high))
-            return
-        db.session.execute(_statement("pair_reset"),
-                           {"low_id": low, "high_id": high, "first_month": first, "last_month": last})
-        return
-    db.session.execute(_statement("pair"), {"low_id": low, "high_id": high, "first_month": month, "last_month": month})
+@dataclass(slots=True)
+class Change:
+    """What one ledger transaction adds to the tables: its monthly row, and the pair (low id,
+    high id) and month of an exchange between two organisations (`pair` None otherwise).
+    `correction`: the pair's months must be read again (`apply`)."""
+    monthly: dict
+    pair: dict | None
+    correction: bool
 
 
-def record(tx: LedgerTransaction, fund_amount: int) -> None:
-    """Add one new ledger transaction to the monthly figures (`fund_amount`: the solidarity
-    fund's leg in it, 0 if none)."""
+def change_of(tx: dict, fund_amount: int) -> Change:
+    """The change a new transaction makes, from its column values (`kind`, `occurred_on`,
+    `provider_id`, `recipient_id`, `competence_id`, `minutes`, `reverses_id`) and the
+    solidarity fund's leg in it (`fund_amount`, 0 if none)."""
+    kind = tx["kind"]
     original = None
-    if tx.kind is TransactionKind.CORRECTION:
-        rev = tx.reverses
+    if kind is TransactionKind.CORRECTION:
+        rev = db.session.get(LedgerTransaction, tx["reverses_id"])
         original = (rev.kind, rev.occurred_on, rev.provider_id, rev.recipient_id, rev.competence_id)
-    key, values = _row(tx.kind, tx.occurred_on, tx.provider_id, tx.recipient_id, tx.competence_id, tx.minutes,
-                       fund_amount, original=original)
-    _upsert([dict(zip(KEY + VALUES, key + values, strict=True))])
-    month, kind, provider_id, recipient_id = key[:4]
-    if kind == TransactionKind.EXCHANGE.value and provider_id and recipient_id:
-        _record_pair(month, provider_id, recipient_id, correction=tx.kind is TransactionKind.CORRECTION)
+    key, values = _row(kind, tx["occurred_on"], tx["provider_id"], tx["recipient_id"], tx["competence_id"],
+                       tx["minutes"], fund_amount, original=original)
+    month, row_kind, provider_id, recipient_id = key[:4]
+    pair = None
+    if row_kind == TransactionKind.EXCHANGE.value and provider_id and recipient_id:
+        pair = {"low_id": min(provider_id, recipient_id), "high_id": max(provider_id, recipient_id),
+                "first_month": month, "last_month": month}
+    return Change(dict(zip(KEY + VALUES, key + values, strict=True)), pair, kind is TransactionKind.CORRECTION)
+
+
+def record(tx: dict, fund_amount: int, connection: sa.Connection | None = None) -> None:
+    """Add one new ledger transaction (its column values, as `change_of` takes them) to the
+    monthly figures, in the current database transaction."""
+    connection = connection or db.session.connection()
+    apply(change_of(tx, fund_amount), connection)
+
+
+def apply(change: Change, connection: sa.Connection) -> None:
+    """Write `change` to the tables, in the connection's database transaction."""
+    dialect_name = connection.dialect.name
+    count = connection.execute(_statement("monthly", dialect_name), change.monthly).scalar()
+    if change.pair is None:
+        return
+    if change.correction:  # the pair's first or last month may be gone: read them again
+        low, high = change.pair["low_id"], change.pair["high_id"]
+        first, last = _pair_months(low, high)
+        table = PairMonths.__table__
+        if first is None:
+            connection.execute(sa.delete(table).where(table.c.low_id == low, table.c.high_id == high))
+            return
+        connection.execute(_statement("pair_reset", dialect_name),
+                           {"low_id": low, "high_id": high, "first_month": first, "last_month": last})
+    elif count <= 1:  # else this month stood already: the pair's months cover it
+        connection.execute(_statement("pair", dialect_name), change.pair)
+
+
+def postgresql_upserts() -> tuple[str, str]:
+    """PostgreSQL: the monthly upsert and the pair's (as in `_statement`) as common table
+    expressions of the statement that appends a transaction, written only when its CTE
+    `new_tx` inserted a row. Parameters: `r_` + the names of `KEY + VALUES`, and `p_low_id`,
+    `p_high_id`, `p_month`."""
+    casts = {"month": "DATE", "kind": "VARCHAR", "minutes": "BIGINT", "fund_minutes": "BIGINT"}
+    columns = KEY + VALUES
+    values = ", ".join(f"CAST(:r_{name} AS {casts.get(name, 'INTEGER')})" for name in columns)
+    monthly = (
+        f"report_monthly AS (INSERT INTO report_monthly_hours ({', '.join(columns)}) "  # noqa: S608
+        f"SELECT {values} FROM new_tx "
+        f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET "
+        + ", ".join(f"{name} = report_monthly_hours.{name} + EXCLUDED.{name}" for name in VALUES) + ")")
+    pair = (
+        "report_pair AS (INSERT INTO report_pair_months (low_id, high_id, first_month, last_month) "
+        "SELECT CAST(:p_low_id AS INTEGER), CAST(:p_high_id AS INTEGER), CAST(:p_month AS DATE), "
+        "CAST(:p_month AS DATE) FROM new_tx "
+        "ON CONFLICT (low_id, high_id) DO UPDATE SET "
+        "first_month = LEAST(report_pair_months.first_month, EXCLUDED.first_month), "
+        "last_month = GREATEST(report_pair_months.last_month, EXCLUDED.last_month) "
+        "WHERE EXCLUDED.first_month < report_pair_months.first_month "
+        "OR EXCLUDED.last_month > report_pair_months.last_month)")
+    return monthly, pair
+
+
+def postgresql_parameters(change: Change) -> dict:
+    """The parameters of `postgresql_upserts`' statements for a change."""
+    params = {f"r_{name}": value for name, value in change.monthly.items()}
+    if change.pair is not None:
+        params.update(p_low_id=change.pair["low_id"], p_high_id=change.pair["high_id"],
+                      p_month=change.pair["first_month"])
+    return params
 
 
 def recompute() -> dict[tuple, list[int]]:

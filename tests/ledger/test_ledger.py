@@ -262,15 +262,17 @@ def test_a_local_time_of_occurrence_is_stored_in_utc_and_verifies(lg):
 def _append_again(lg, minutes, key):
     """What a worker that read the key before another one's commit does next (PostgreSQL, a
     wait for the lock): it appends with the balances it locked, the key unseen."""
-    rows = db.session.connection().execute(
-        ledger._statement("lock_ids", lambda: ledger._lock_statement(
-            Account.id.in_(sa.bindparam("ids", expanding=True)))),
-        {"ids": [ledger.account_of(lg.giver).id, ledger.account_of(lg.taker).id], "key": None}).all()
+    connection = db.session.connection()
+    rows = connection.execute(
+        ledger._statement(connection, "lock_ids", lambda name: ledger._lock_statement(
+            name, Account.id.in_(sa.bindparam("ids", expanding=True)), sa.bindparam("accounts", type_=sa.Integer))),
+        {"ids": [ledger.account_of(lg.giver).id, ledger.account_of(lg.taker).id], "accounts": 2, "key": None}).all()
     locked = ledger._read_locked(rows)
     giver, taker = ledger.account_of(lg.giver).id, ledger.account_of(lg.taker).id
-    return ledger._append(TransactionKind.EXCHANGE, [(giver, minutes), (taker, -minutes)], locked, author_id=None,
-                          provider_id=lg.giver.id, recipient_id=lg.taker.id, competence_id=None, memo="", reason="",
-                          idempotency_key=key, reverses_id=None, occurred_on=None, now=None)
+    return ledger._append(connection, TransactionKind.EXCHANGE, [(giver, minutes), (taker, -minutes)], locked,
+                          rows[0][-1], author_id=None, provider_id=lg.giver.id, recipient_id=lg.taker.id,
+                          competence_id=None, memo="", reason="", idempotency_key=key, reverses_id=None,
+                          occurred_on=None, now=None)
 
 
 def test_a_key_recorded_while_waiting_for_the_lock_still_pays_once(lg):

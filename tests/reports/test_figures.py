@@ -195,3 +195,42 @@ def test_a_reversed_exchange_moves_its_pair_back(ctx, world):
     assert db.session.execute(sa.select(PairMonths.first_month).where(
         PairMonths.low_id == key[0], PairMonths.high_id == key[1])).first() is None
     assert aggregate.check().ok
+
+
+def test_a_pairs_months_follow_every_settlement_even_when_its_upsert_is_skipped(ctx, world):
+    """A pair's upsert is skipped when the month already stood for it (and written only when
+    its months widen): its months still follow repeats, earlier and later months, and a
+    correction followed by a new exchange in the corrected month."""
+    import sqlalchemy as sa
+
+    from sem.ledger import services as ledger
+    from sem.members.models import Person
+    from sem.reports.models import PairMonths
+    from tests.reports.conftest import _competence, at
+
+    b, d = db.session.get(Organisation, world.b), db.session.get(Organisation, world.d)
+    coordinator = db.session.get(Person, world.coordinator)
+    key = (min(world.b, world.d), max(world.b, world.d))
+
+    def settle(n, provider, recipient, day, code="it-network"):
+        return ledger.settle_exchange(provider=provider, recipient=recipient, minutes=15, idempotency_key=f"pair:{n}",
+                                      author=None, competence_id=_competence(code), occurred_on=at(day),
+                                      now=at(day))
+
+    def months():
+        assert aggregate.check().ok
+        return db.session.execute(sa.select(PairMonths.first_month, PairMonths.last_month).where(
+            PairMonths.low_id == key[0], PairMonths.high_id == key[1])).one()
+
+    settle(1, d, b, "2026-05-04")
+    assert months() == (date(2026, 5, 1), date(2026, 5, 1))
+    settle(2, d, b, "2026-05-20")  # the same month's row again: nothing to write
+    assert months() == (date(2026, 5, 1), date(2026, 5, 1))
+    settle(3, b, d, "2026-03-15")  # an earlier month, the other way round
+    assert months() == (date(2026, 3, 1), date(2026, 5, 1))
+    june = settle(4, d, b, "2026-06-02", "tr-written")
+    assert months() == (date(2026, 3, 1), date(2026, 6, 1))
+    ledger.reverse(june, actor=coordinator, reason="wrong month")
+    assert months() == (date(2026, 3, 1), date(2026, 5, 1))
+    settle(5, d, b, "2026-06-09", "tr-written")  # the corrected row stands again (count 0 → 1)
+    assert months() == (date(2026, 3, 1), date(2026, 6, 1))
