@@ -303,7 +303,7 @@ class Figures:
         return self.emerging_minutes / self.minutes if self.minutes else None
 
 
-@dataclass
+@dataclass(slots=True)
 class Member:
     id: int
     name: str
@@ -628,20 +628,21 @@ def summarise(totals: PeriodTotals, members_: dict[int, Member] | None) -> Summa
     return Summary(figures, stages, dict(sectors), dict(communes_), reciprocity)
 
 
-def balance_spread(filters: ReportFilters, members_: dict[int, Member]) -> list[tuple[int | None, int | None, int]]:
-    """Members by current balance: (low bound exclusive, high bound inclusive, members);
-    None for an open end."""
-    balances = [balance for org_id, balance in db.session.execute(
-        sa.select(Account.organisation_id, Account.balance_minutes).where(Account.kind == AccountKind.ORGANISATION))
-        if org_id in members_]
+def balance_spread(filters: ReportFilters) -> list[tuple[int | None, int | None, int]]:
+    """Members (matching the filters) by current balance: (low bound exclusive, high bound
+    inclusive, members); None for an open end. Counted in the database."""
     # Members that never had an account have a zero balance.
-    balances += [0] * (len(members_) - len(balances))
-    buckets, low = [], None
-    for high in (*BALANCE_BUCKETS, None):
-        count = sum(1 for b in balances if (low is None or b > low) and (high is None or b <= high))
-        buckets.append((low, high, count))
-        low = high
-    return buckets
+    balance = sa.func.coalesce(Account.balance_minutes, 0)
+    bucket = sa.case(*((balance <= high, i) for i, high in enumerate(BALANCE_BUCKETS)), else_=len(BALANCE_BUCKETS))
+    query = (sa.select(bucket, sa.func.count()).select_from(Organisation)
+             .outerjoin(Account, sa.and_(Account.organisation_id == Organisation.id,
+                                         Account.kind == AccountKind.ORGANISATION))
+             .where(Organisation.status == OrgStatus.APPROVED).group_by(bucket))
+    if filters.filters_organisations:
+        query = query.where(Organisation.id.in_(filters.organisation_ids()))
+    counts = dict(db.session.execute(query).all())
+    bounds = (None, *BALANCE_BUCKETS, None)
+    return [(bounds[i], bounds[i + 1], counts.get(i, 0)) for i in range(len(BALANCE_BUCKETS) + 1)]
 
 
 @dataclass
