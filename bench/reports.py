@@ -14,11 +14,15 @@ time: the request in-process, no network).
 
 Options: --organisations N --transactions N --months N --keep (keep the database) --reuse
 (the database given by DATABASE_URL is already loaded: only rebuild and time) --no-rebuild
-(with --reuse: the figures are built too) --runs N (timed requests per page).
+(with --reuse: the figures are built too) --runs N (timed requests per page) --pages TEXT
+(only the pages whose label contains TEXT, e.g. "dashboard").
+
+    DATABASE_URL=…/sem_fed .venv/bin/python bench/reports.py --reuse --no-rebuild --runs 9 --pages dashboard
 
 "cold" is the server time with the figures cache emptied first (what every visitor gets after
 a new transaction), "warm" the same page again from the cache (the fingerprint, the labels
-and the template).
+and the template); each with the best and the median of the runs (the machine's load, printed
+before and after, moves them: compare runs made back to back).
 """
 
 import argparse
@@ -187,8 +191,9 @@ def load(app, n_orgs: int, n_tx: int, months: int, seed: int = 2026) -> None:
             c.execute(sa.text("VACUUM ANALYZE"))
 
 
-def timed(client, url: str, runs: int = 5) -> tuple[float, float, int]:
-    """Median server time (ms) with an empty figures cache (cold) and with it filled (warm)."""
+def timed(client, url: str, runs: int = 5) -> tuple[list[float], list[float], int]:
+    """Server times (ms) of `runs` requests with an empty figures cache (cold), each followed
+    by the same request from the cache (warm)."""
     from sem.reports import cache
 
     cold, warm = [], []
@@ -200,7 +205,7 @@ def timed(client, url: str, runs: int = 5) -> tuple[float, float, int]:
             response = client.get(url)
             times.append((time.perf_counter() - started) * 1000)
             status = response.status_code
-    return statistics.median(cold), statistics.median(warm), status
+    return cold, warm, status
 
 
 def main() -> int:
@@ -212,6 +217,7 @@ def main() -> int:
     parser.add_argument("--reuse", action="store_true", help="DATABASE_URL is already loaded")
     parser.add_argument("--no-rebuild", action="store_true", help="with --reuse: the monthly figures are built")
     parser.add_argument("--runs", type=int, default=5, help="timed requests per page (3 for the slowest pages)")
+    parser.add_argument("--pages", default="", help="only the pages whose label contains this (e.g. dashboard)")
     args = parser.parse_args()
 
     from tests.pg_database import main as pg_database
@@ -267,12 +273,17 @@ def main() -> int:
             session["_fresh"] = True
         with app.app_context():
             sector = db.session.scalar(sa.text("SELECT id FROM term WHERE kind = 'sector' ORDER BY id LIMIT 1"))
+        with app.app_context():
+            public = db.session.scalar(sa.text("SELECT id FROM term WHERE kind = 'public' ORDER BY id LIMIT 1"))
         print(f"\nload average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-        print(f"{'page':<50} {'cold':>8} {'warm':>8}")
+        print(f"{'page':<50} {'cold best':>10} {'median':>8} {'warm best':>10} {'median':>8}")
         for label, path in [
             ("dashboard, last 12 months", "/coordination/impact"),
             ("dashboard, a sector", f"/coordination/impact?sector={sector}"),
+            ("dashboard, a public", f"/coordination/impact?public={public}"),
             ("dashboard, a commune", "/coordination/impact?commune=ixelles"),
+            ("dashboard, a sector and a commune, 5 years",
+             f"/coordination/impact?sector={sector}&commune=ixelles&from=2021-12&to=2026-11"),
             ("dashboard, ten years", "/coordination/impact?from=2016-12&to=2026-11"),
             ("home page (public summary)", "/"),
             ("CSV of the monthly table", "/coordination/impact/months.csv"),
@@ -280,8 +291,13 @@ def main() -> int:
             ("network graph, last 12 months (500 most active)", "/coordination/network"),
             ("CSV of every link of the network", "/coordination/network/edges.csv"),
         ]:
-            cold, warm, status = timed(client, path, runs=3 if "network" in path or "ten years" in label else args.runs)
-            print(f"{label:<50} {cold:>6.0f}ms {warm:>6.0f}ms  {'' if status == 200 else status}")
+            if args.pages not in label:
+                continue
+            cold, warm, status = timed(client, path,
+                                       runs=3 if "network" in path or "ten years" in label else args.runs)
+            print(f"{label:<50} {min(cold):>8.0f}ms {statistics.median(cold):>6.0f}ms "
+                  f"{min(warm):>8.0f}ms {statistics.median(warm):>6.0f}ms  {'' if status == 200 else status}")
+        print(f"load average: {os.getloadavg()[0]:.1f}")
     finally:
         if name and not args.keep:
             pg_database("drop", SERVER, name)

@@ -303,7 +303,7 @@ class Figures:
         return self.emerging_minutes / self.minutes if self.minutes else None
 
 
-@dataclass
+@dataclass(slots=True)
 class Member:
     id: int
     name: str
@@ -334,19 +334,34 @@ class Summary:
 # --- one pass over the period's monthly rows ----------------------------------------------------
 
 # The groupings the period's rows are summed along, in one statement: (name, key columns).
+# Months, stage pairs and competences in one grouping (a few thousand groups; the page sums
+# them along each axis): one hash table fewer per row than one grouping for each.
 GROUPINGS = (
-    ("month", ("month",)),
-    ("competence", ("competence_id",)),
+    ("detail", ("month", "cls", "competence_id")),
     ("given", ("p", "p_in")),
     ("received", ("r", "r_in")),
-    ("class", ("cls",)),
     ("pair", ("lo", "hi")),
 )
 KEYS = ("month", "competence_id", "p", "p_in", "r", "r_in", "cls", "lo", "hi")
 STAGES = list(Stage)
+# A side's stage as a small integer: its place in Stage, or NO_STAGE for no organisation.
+NO_STAGE = len(STAGES)
+STAGE_BITS = 4  # on PostgreSQL an organisation's stage and sectors share one bigint
+assert NO_STAGE < 1 << STAGE_BITS
 # Sector sets as bit masks (one bit per sector); more sectors than bits: a join per row instead.
-MAX_SECTOR_BITS = 62
+MAX_SECTOR_BITS = 58
 WORK_MEM = "64MB"  # PostgreSQL's working memory for the period's pass (the default 4 MB spills to disk)
+
+
+def stage_pair(cls: int | None) -> tuple[Stage, Stage, bool] | None:
+    """The provider's and the recipient's stages and whether they share a sector, from a
+    row's class (None when a side is no organisation, such as the fund)."""
+    if cls is None:
+        return None
+    provider, recipient = cls // (2 * (NO_STAGE + 1)), cls // 2 % (NO_STAGE + 1)
+    if provider >= NO_STAGE or recipient >= NO_STAGE:
+        return None
+    return STAGES[provider], STAGES[recipient], bool(cls % 2)
 
 
 @dataclass
@@ -369,16 +384,14 @@ def _grouping_id(keys: tuple[str, ...], used: list[str]) -> int:
 
 
 def _period_base(filters: ReportFilters, since: date | None):
-    """The period's exchange rows with what each grouping needs: the two sides' stages,
-    whether they share a sector, the pair whichever way, and whether a side matches the
-    organisation filters."""
+    """The period's exchange rows with what each grouping needs: the two sides' stages and
+    whether they share a sector (as one integer, see `stage_pair`), the pair whichever way,
+    and whether a side matches the organisation filters."""
     mh = MonthlyHours.__table__
     ot = organisation_term
     sector_ids = db.session.scalars(sa.select(Term.id).where(Term.kind == TermKind.SECTOR).order_by(Term.id)).all()
     masks = None
-    # The stage as a small integer (its place in Stage), so that one integer tells both sides'
-    # stages and whether they share a sector: quicker to group by than strings.
-    stage = sa.case(*((Organisation.stage == value, i) for i, value in enumerate(STAGES)), else_=None)
+    stage = sa.case(*((Organisation.stage == value, i) for i, value in enumerate(STAGES)), else_=NO_STAGE)
     if sector_ids and len(sector_ids) <= MAX_SECTOR_BITS:
         bit = sa.case(*((ot.c.term_id == term_id, 1 << i) for i, term_id in enumerate(sector_ids)), else_=0)
         masks = (sa.select(ot.c.organisation_id.label("id"), sa.func.sum(bit).label("mask"))
@@ -387,37 +400,41 @@ def _period_base(filters: ReportFilters, since: date | None):
                 .outerjoin(masks, masks.c.id == Organisation.id))
     else:
         orgs = sa.select(Organisation.id, stage.label("stage"))
-    po, ro = orgs.subquery("po"), orgs.subquery("ro")
     p, r = mh.c.provider_id, mh.c.recipient_id
-    joins = None
+    pairs = 2 * (NO_STAGE + 1)
     if masks is not None and db.session.get_bind().dialect.name == "postgresql":
-        # Two arrays indexed by organisation id (built once per statement) rather than two
+        # One array indexed by organisation id (built once per statement) rather than two
         # joins: reading an array element per row costs far less than probing a hash table.
+        # Each element holds the stage in its low bits and the sectors above. No NULL in it
+        # (an id without organisation holds NO_STAGE): one NULL would make every read walk
+        # the array from its start. Id 0 (the fund) lies outside it: NULL, no stage pair.
         from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
 
         ids = sa.func.generate_series(1, sa.select(sa.func.max(Organisation.id)).scalar_subquery()) \
             .table_valued("id").render_derived(name="ids")
         attrs = orgs.subquery("attrs")
-
-        arrays = (sa.select(array_agg(aggregate_order_by(attrs.c.stage, ids.c.id)).label("stages"),
-                            array_agg(aggregate_order_by(attrs.c.mask, ids.c.id)).label("masks"))
+        packed = sa.func.coalesce(sa.cast(attrs.c.mask, sa.BigInteger) * (1 << STAGE_BITS) + attrs.c.stage, NO_STAGE)
+        arrays = (sa.select(array_agg(aggregate_order_by(packed, ids.c.id)).label("attrs"))
                   .select_from(ids.outerjoin(attrs, attrs.c.id == ids.c.id)).subquery("arrays"))
-        stages, masks_ = arrays.c.stages, arrays.c.masks
-        shared = sa.case((masks_[p].op("&")(masks_[r]) != 0, 1), else_=0)
-        cls = stages[p] * (2 * len(STAGES)) + stages[r] * 2 + shared
+        low = (1 << STAGE_BITS) - 1
+        ap, ar = arrays.c.attrs[p], arrays.c.attrs[r]
+        shared = sa.case((ap.op("&")(ar) > low, 1), else_=0)
+        cls = ap.op("&")(low) * pairs + ar.op("&")(low) * 2 + shared
         joins = mh.join(arrays, sa.true())  # one row, computed once
-    elif masks is not None:
-        shared = sa.case((po.c.mask.op("&")(ro.c.mask) != 0, 1), else_=0)
-    elif sector_ids:
-        a, b = ot.alias("a"), ot.alias("b")
-        shared = sa.case((sa.exists().where(a.c.organisation_id == p, b.c.organisation_id == r,
-                                            b.c.term_id == a.c.term_id, a.c.term_id.in_(sector_ids)), 1), else_=0)
     else:
-        shared = sa.literal(0)
-    if joins is None:
+        po, ro = orgs.subquery("po"), orgs.subquery("ro")
+        if masks is not None:
+            shared = sa.case((po.c.mask.op("&")(ro.c.mask) != 0, 1), else_=0)
+        elif sector_ids:
+            a, b = ot.alias("a"), ot.alias("b")
+            shared = sa.case((sa.exists().where(a.c.organisation_id == p, b.c.organisation_id == r,
+                                                b.c.term_id == a.c.term_id, a.c.term_id.in_(sector_ids)), 1),
+                             else_=0)
+        else:
+            shared = sa.literal(0)
         joins = mh.outerjoin(po, po.c.id == p).outerjoin(ro, ro.c.id == r)
         # NULL when either side is no organisation (the fund): such rows are in no stage pair.
-        cls = po.c.stage * (2 * len(STAGES)) + ro.c.stage * 2 + shared
+        cls = po.c.stage * pairs + ro.c.stage * 2 + shared
     query = (sa.select(mh.c.month, mh.c.competence_id, p.label("p"), r.label("r"), cls.label("cls"),
                        sa.case((p < r, p), else_=r).label("lo"), sa.case((p < r, r), else_=p).label("hi"),
                        # Integers, not bigints: PostgreSQL sums those as bigints, far quicker than
@@ -481,9 +498,13 @@ def period_totals(filters: ReportFilters, *, since: date | None = None, competen
     also sum by competence."""
     partnerships = _partnerships_from_pairs(filters)
     filtered = filters.filters_organisations
-    groupings = [(name, keys if filtered else tuple(key for key in keys if key not in ("p_in", "r_in")))
-                 for name, keys in GROUPINGS
-                 if (name != "pair" or partnerships is None) and (name != "competence" or competences)]
+    groupings = []
+    for name, keys in GROUPINGS:
+        if name == "pair" and partnerships is not None:
+            continue
+        keys = tuple(key for key in keys if (filtered or key not in ("p_in", "r_in"))
+                     and (competences or key != "competence_id"))
+        groupings.append((name, keys))
     base = _period_base(filters, since)
     sums = [sa.func.sum(base.c.minutes).label("m"), sa.func.sum(base.c.count).label("c"),
             sa.func.sum(base.c.fund_minutes).label("f"), sa.func.sum(base.c.recent).label("rc")]
@@ -498,53 +519,64 @@ def period_totals(filters: ReportFilters, *, since: date | None = None, competen
             sa.select(sa.literal(_grouping_id(names, used)).label("gid"),
                       *(base.c[key] if key in names else sa.null().label(key) for key in KEYS), *sums)
             .group_by(*(base.c[k] for k in names)) for _name, names in groupings))
-    names = {_grouping_id(keys, used): name for name, keys in groupings}
+    ids = {name: _grouping_id(keys, used) for name, keys in groupings}
     if partnerships is None:  # the pairs are counted in the database: only their number travels
         g = grouped.cte("g")
-        pair_id = _grouping_id(dict(groupings)["pair"], used)
         statement = sa.union_all(
-            sa.select(g).where(g.c.gid != pair_id),
-            sa.select(sa.literal(pair_id), *(sa.null() for _ in KEYS), sa.func.count(), sa.literal(0),
-                      sa.literal(0), sa.literal(0)).where(g.c.gid == pair_id, g.c.c > 0, g.c.lo > 0))
+            sa.select(g).where(g.c.gid != ids["pair"]),
+            sa.select(sa.literal(ids["pair"]), *(sa.null() for _ in KEYS), sa.func.count(), sa.literal(0),
+                      sa.literal(0), sa.literal(0)).where(g.c.gid == ids["pair"], g.c.c > 0, g.c.lo > 0))
     else:
         statement = grouped
-    months: dict[date, MonthRow] = {}
+    months: dict = defaultdict(lambda: [0, 0, 0])  # month → [minutes, exchanges, fund minutes]
+    by_competence: dict = defaultdict(lambda: [0, 0])
+    stage_pairs: dict = {}  # class → [minutes, exchanges]
     totals = PeriodTotals([], [], {}, {}, {}, 0, partnerships or 0, set() if since else None)
     given, received, recent = totals.given, totals.received, totals.recently_active
-    given_id, received_id = (_grouping_id(dict(groupings)[name], used) for name in ("given", "received"))
+    given_id, received_id, detail_id = ids["given"], ids["received"], ids["detail"]
     # Plain tuples: the two organisation groupings are thousands of rows.
     for gid, month, competence_id, p, p_in, r, r_in, cls, _lo, _hi, m, c, f, rc in _with_memory(statement):
-        if not c or c <= 0:
-            if names[gid] != "pair":
-                continue
         if gid == given_id:
-            if p and (p_in or not filtered):
+            if c and c > 0 and p and (p_in or not filtered):
                 given[p] = int(m)
                 if since and rc > 0:
                     recent.add(p)
-            continue
-        if gid == received_id:
-            if r and (r_in or not filtered):
+        elif gid == received_id:
+            if c and c > 0 and r and (r_in or not filtered):
                 received[r] = int(m)
                 if since and rc > 0:
                     recent.add(r)
-            continue
-        name, m, c = names[gid], int(m or 0), int(c or 0)
-        if name == "month":
-            month = month if isinstance(month, date) else date.fromisoformat(month)
-            months[month] = MonthRow(month, m, c, int(f or 0))
-        elif name == "competence":
-            totals.competences.append((competence_id, m, c))
-        elif name == "class" and cls is not None:
-            pair_stages = (STAGES[cls // (2 * len(STAGES))], STAGES[cls // 2 % len(STAGES)])
-            cell = totals.stages.setdefault(pair_stages, [0, 0])
+        elif gid == detail_id:
+            # Summed along each axis before any test: an exchange and its correction cancel
+            # out only in their sum.
+            m, c = int(m or 0), int(c or 0)
+            cell = months[month]
             cell[0] += m
             cell[1] += c
-            if cls % 2:
-                totals.same_sector_minutes += m
-        elif name == "pair":
-            totals.partnerships = m
-    totals.months = [months.get(month, MonthRow(month)) for month in filters.months]
+            cell[2] += int(f or 0)
+            if competences:
+                cell = by_competence[competence_id]
+                cell[0] += m
+                cell[1] += c
+            cell = stage_pairs.setdefault(cls, [0, 0])
+            cell[0] += m
+            cell[1] += c
+        else:  # the pairs
+            totals.partnerships = int(m)
+    for cls, (m, c) in stage_pairs.items():
+        pair = stage_pair(cls)
+        if pair is None or c <= 0:
+            continue
+        cell = totals.stages.setdefault(pair[:2], [0, 0])
+        cell[0] += m
+        cell[1] += c
+        if pair[2]:
+            totals.same_sector_minutes += m
+    totals.competences = [(cid, m, c) for cid, (m, c) in by_competence.items() if c > 0]
+    sums_by_month = {(month if isinstance(month, date) else date.fromisoformat(month)): cell
+                     for month, cell in months.items()}
+    totals.months = [MonthRow(month, *sums_by_month[month]) if month in sums_by_month else MonthRow(month)
+                     for month in filters.months]
     return totals
 
 
@@ -596,20 +628,21 @@ def summarise(totals: PeriodTotals, members_: dict[int, Member] | None) -> Summa
     return Summary(figures, stages, dict(sectors), dict(communes_), reciprocity)
 
 
-def balance_spread(filters: ReportFilters, members_: dict[int, Member]) -> list[tuple[int | None, int | None, int]]:
-    """Members by current balance: (low bound exclusive, high bound inclusive, members);
-    None for an open end."""
-    balances = [balance for org_id, balance in db.session.execute(
-        sa.select(Account.organisation_id, Account.balance_minutes).where(Account.kind == AccountKind.ORGANISATION))
-        if org_id in members_]
+def balance_spread(filters: ReportFilters) -> list[tuple[int | None, int | None, int]]:
+    """Members (matching the filters) by current balance: (low bound exclusive, high bound
+    inclusive, members); None for an open end. Counted in the database."""
     # Members that never had an account have a zero balance.
-    balances += [0] * (len(members_) - len(balances))
-    buckets, low = [], None
-    for high in (*BALANCE_BUCKETS, None):
-        count = sum(1 for b in balances if (low is None or b > low) and (high is None or b <= high))
-        buckets.append((low, high, count))
-        low = high
-    return buckets
+    balance = sa.func.coalesce(Account.balance_minutes, 0)
+    bucket = sa.case(*((balance <= high, i) for i, high in enumerate(BALANCE_BUCKETS)), else_=len(BALANCE_BUCKETS))
+    query = (sa.select(bucket, sa.func.count()).select_from(Organisation)
+             .outerjoin(Account, sa.and_(Account.organisation_id == Organisation.id,
+                                         Account.kind == AccountKind.ORGANISATION))
+             .where(Organisation.status == OrgStatus.APPROVED).group_by(bucket))
+    if filters.filters_organisations:
+        query = query.where(Organisation.id.in_(filters.organisation_ids()))
+    counts = dict(db.session.execute(query).all())
+    bounds = (None, *BALANCE_BUCKETS, None)
+    return [(bounds[i], bounds[i + 1], counts.get(i, 0)) for i in range(len(BALANCE_BUCKETS) + 1)]
 
 
 @dataclass
@@ -660,28 +693,44 @@ class NeedRow:
 
 def needs_by_competence(filters: ReportFilters) -> tuple[list[NeedRow], NeedRow]:
     """Needs posted in the period: met (an exchange started) or not, and the time from the
-    need to its first proposal (Proposal.created_at - Need.created_at), by competence."""
-    first_proposal = (sa.select(sa.func.min(Proposal.created_at)).where(Proposal.need_id == Need.id)
-                      .correlate(Need).scalar_subquery())
+    need to its first proposal (Proposal.created_at - Need.created_at), by competence.
+    The database counts the needs by competence; only the needs with a proposal travel, for
+    the medians."""
     met = sa.exists().where(Exchange.need_id == Need.id)
-    query = (sa.select(Need.competence_id, Need.created_at, first_proposal, met)
-             .where(Need.created_at >= filters.start.astimezone(UTC), Need.created_at < filters.end.astimezone(UTC)))
+    per_need = (sa.select(Need.competence_id.label("competence_id"), Need.created_at.label("created"),
+                          sa.func.min(Proposal.created_at).label("first"),
+                          sa.case((met, 1), else_=0).label("met"))
+                .outerjoin(Proposal, Proposal.need_id == Need.id)
+                .where(Need.created_at >= filters.start.astimezone(UTC), Need.created_at < filters.end.astimezone(UTC))
+                .group_by(Need.id, Need.competence_id, Need.created_at))
     if filters.filters_organisations:
-        query = query.where(Need.organisation_id.in_(filters.organisation_ids()))
+        per_need = per_need.where(Need.organisation_id.in_(filters.organisation_ids()))
+    n = per_need.cte("per_need")
+    statement = sa.union_all(
+        # First the needs with a proposal, so that the result's types are the timestamps'.
+        sa.select(n.c.competence_id, n.c.created, n.c.first, sa.null(), sa.null(), sa.null())
+        .where(n.c.first.is_not(None)),
+        sa.select(n.c.competence_id, sa.null(), sa.null(), sa.func.count(), sa.func.sum(n.c.met),
+                  sa.func.count(n.c.first)).group_by(n.c.competence_id))
     rows: dict[int, NeedRow] = {}
     total = NeedRow(0, "", "")
-    for competence_id, created, proposed_at, was_met in db.session.execute(query):
+    for competence_id, created, proposed_at, posted, was_met, proposed in db.session.execute(statement):
         row = rows.get(competence_id)
         if row is None:
             row = rows[competence_id] = NeedRow(competence_id, "", "")
+        if posted is None:  # one need with a proposal
+            if isinstance(created, str):  # SQLite, through the union
+                created, proposed_at = datetime.fromisoformat(created), datetime.fromisoformat(proposed_at)
+            created = created if created.tzinfo else created.replace(tzinfo=UTC)
+            proposed_at = proposed_at if proposed_at.tzinfo else proposed_at.replace(tzinfo=UTC)
+            days = max(0.0, (proposed_at - created).total_seconds() / 86400)
+            row.days_to_proposal.append(days)
+            total.days_to_proposal.append(days)
+            continue
         for target in (row, total):
-            target.posted += 1
-            target.met += 1 if was_met else 0
-            if proposed_at is not None:
-                if proposed_at.tzinfo is None:  # SQLite gives the subquery's value without its type
-                    proposed_at = proposed_at.replace(tzinfo=UTC)
-                target.proposed += 1
-                target.days_to_proposal.append(max(0.0, (proposed_at - created).total_seconds() / 86400))
+            target.posted += int(posted)
+            target.met += int(was_met or 0)
+            target.proposed += int(proposed)
     return list(rows.values()), total
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from flask_babel import format_date
+from flask_babel import format_date, format_decimal
 from flask_babel import lazy_gettext as _l
 
 from sem.catalogue.models import TermKind
@@ -49,6 +49,22 @@ class ReportTable:
     @property
     def count(self) -> int:
         return len(self.rows) if self.total is None else self.total
+
+    def page_rows(self) -> list[list[tuple[str, bool]]]:
+        """The rows shown on the page, each cell as (text for the page's language, whether it
+        is a number): formatted here once rather than by a template macro per cell."""
+        formats = [(_FORMATS.get(column.kind, str), column.kind not in ("text", "month")) for column in self.columns]
+        return [[("–" if v is None else fmt(v), numeric) for v, (fmt, numeric) in zip(row, formats, strict=True)]
+                for row in self.shown]
+
+
+_FORMATS = {
+    "hours": format_hours,
+    "month": lambda v: format_date(v, "MMMM y"),
+    "number": format_decimal,
+    "days": format_decimal,
+    "percent": lambda v: f"{format_decimal(round(v * 100, 1))} %",
+}
 
 
 def month_label(month: date) -> str:
@@ -152,7 +168,7 @@ def dashboard_data(filters: ReportFilters) -> DashboardData:
     needs, needs_total = queries.needs_by_competence(filters)
     return DashboardData(
         months=totals.months, summary=queries.summarise(totals, members),
-        spread=queries.balance_spread(filters, members), fund=queries.fund_by_month(filters, totals.months),
+        spread=queries.balance_spread(filters), fund=queries.fund_by_month(filters, totals.months),
         fund_balance=queries.fund_balance(), needs=needs, needs_total=needs_total,
         competences=totals.competences, inactive=queries.inactive_members(members, active=totals.recently_active),
         no_offer=queries.members_without_offers(members))

@@ -234,3 +234,24 @@ def test_a_pairs_months_follow_every_settlement_even_when_its_upsert_is_skipped(
     assert months() == (date(2026, 3, 1), date(2026, 5, 1))
     settle(5, d, b, "2026-06-09", "tr-written")  # the corrected row stands again (count 0 → 1)
     assert months() == (date(2026, 3, 1), date(2026, 6, 1))
+
+
+def test_figures_hold_when_organisation_ids_have_gaps(ctx, world):
+    """Ids without an organisation (a rolled-back insert leaves one) are in no stage pair
+    and change no figure; the new member only counts as a member that exchanged nothing."""
+    import sqlalchemy as sa
+
+    from sem.members.models import OrgStatus
+
+    last = db.session.scalar(sa.select(sa.func.max(Organisation.id)))
+    db.session.execute(sa.insert(Organisation).values(
+        id=last + 10, name="Echo", legal_form="asbl", stage=Stage.EMERGING, status=OrgStatus.APPROVED,
+        commune="uccle", website="", description="", contact_email="echo@example.org", decision_reason=""))
+    db.session.flush()
+    report = tables.dashboard(PERIOD)
+    f = report.figures
+    assert (f.minutes, f.exchanges, f.partnerships, f.emerging_minutes, f.cross_sector_minutes) == (315, 4, 3, 210, 270)
+    assert (f.givers_and_receivers, f.active_members, f.members) == (2, 3, 5)
+    stages = [(row[2], row[3]) for row in report.tables["stages"].rows]
+    assert stages == [(45, 1), (210, 2), (60, 1), (0, 0)]
+    assert [row[1] for row in report.tables["reciprocity"].rows] == [2, 1, 0, 2]
