@@ -129,9 +129,9 @@ def _cell(text: str) -> str:
 
 def _party_name(row: queries.LedgerRow, side: str) -> str:
     who = queries.party(row.tx, side)
-    if isinstance(who, Organisation):
-        return _cell(who.name)
-    return str(ACCOUNT_LABELS[who]) if who else ""
+    if isinstance(who, AccountKind):
+        return str(ACCOUNT_LABELS[who])
+    return _cell(who.name) if who else ""
 
 
 CSV_COLUMNS = ("id", "recorded_on", "occurred_on", "kind", "provider", "recipient", "competence", "hours",
@@ -144,7 +144,7 @@ def _csv_line(row: queries.LedgerRow) -> list:
     return [tx.id, tx.created_at.astimezone(ledger.BRUSSELS).date().isoformat(),
             tx.occurred_on.astimezone(ledger.BRUSSELS).date().isoformat(), tx.kind.value,
             _party_name(row, "provider"), _party_name(row, "recipient"),
-            row.competence.label if row.competence else "", hours_decimal(tx.minutes),
+            row.competence or "", hours_decimal(tx.minutes),
             hours_decimal(fund) if fund else "", _cell(tx.memo), _cell(tx.reason), tx.reverses_id or "",
             row.reversed_by or ""]
 
