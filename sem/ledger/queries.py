@@ -289,35 +289,34 @@ class HistoryRow(NamedTuple):
 
 
 @cache
-def _history_statements():
-    """(count, page) statements of an organisation's history, for the parameters `org_id`,
-    `limit` and `offset`."""
+def _history_statement():
+    """An organisation's history page, for the parameters `org_id`, `limit` and `offset`."""
     tx = LedgerTransaction
     org_id = sa.bindparam("org_id", type_=sa.Integer)
     account_id = sa.select(Account.id).where(Account.organisation_id == org_id).scalar_subquery()
-    count = sa.select(sa.func.count()).select_from(tx).where(sa.or_(tx.provider_id == org_id,
-                                                                     tx.recipient_id == org_id))
     # The page's transaction ids first, from the provider and recipient indexes (an OR under
     # ORDER BY id made SQLite walk the whole ledger backwards), then their rows and extras.
     ids = sa.union(sa.select(tx.id.label("id")).where(tx.provider_id == org_id),
                    sa.select(tx.id.label("id")).where(tx.recipient_id == org_id)).subquery()
     page_ids = (sa.select(ids.c.id).order_by(ids.c.id.desc())
                 .limit(sa.bindparam("limit", type_=sa.Integer)).offset(sa.bindparam("offset", type_=sa.Integer)))
-    page = (_with_tx_columns(_entry_minutes(account_id), _entry_minutes(account_id, lambda entry: entry.balance_after),
+    return (_with_tx_columns(_entry_minutes(account_id), _entry_minutes(account_id, lambda entry: entry.balance_after),
                              _entry_minutes(_fund_id()), _reversed_by())
             .where(tx.id.in_(page_ids)).order_by(tx.id.desc()))
-    return count, page
 
 
-def history_page(org: Organisation, page: int = 1, per_page: int = HISTORY_PAGE_SIZE) -> Page:
+def history_page(org: Organisation, page: int = 1, per_page: int = HISTORY_PAGE_SIZE,
+                 total: int | None = None) -> Page:
     """The transactions an organisation took part in, newest first, with its own entry.
 
     Every transaction that moves an organisation's account names it as provider or
-    recipient; an exchange the solidarity fund paid in full names it too, without an entry."""
-    count, query = _history_statements()
-    total = db.session.scalar(count, {"org_id": org.id})
+    recipient; an exchange the solidarity fund paid in full names it too, without an entry.
+    `total`: how many there are, when the caller knows (`totals_of(org).transactions`)."""
+    if total is None:
+        total = totals_of(org).transactions
     page = max(1, min(page, max(1, math.ceil(total / per_page))))
-    rows = db.session.execute(query, {"org_id": org.id, "limit": per_page, "offset": (page - 1) * per_page})
+    rows = db.session.execute(_history_statement(),
+                              {"org_id": org.id, "limit": per_page, "offset": (page - 1) * per_page})
     return Page(items=[HistoryRow(*row) for row in _split(rows)], page=page, per_page=per_page, total=total)
 
 
@@ -326,19 +325,24 @@ class Totals:
     given: int = 0  # hours given in exchanges that stand (not reversed)
     received: int = 0
     donated: int = 0  # given to the solidarity fund
+    transactions: int = 0  # every transaction that names the organisation (its history's length)
 
 
 @cache
 def _totals_statement():
+    """One pass over the transactions that name the organisation (`org_id`)."""
     tx = LedgerTransaction
     org_id = sa.bindparam("org_id", type_=sa.Integer)
-    given = sa.case((sa.and_(tx.kind.in_(EXCHANGED), tx.provider_id == org_id), tx.minutes), else_=0)
-    received = sa.case((sa.and_(tx.kind.in_(EXCHANGED), tx.recipient_id == org_id), tx.minutes), else_=0)
-    donated = sa.case((sa.and_(tx.kind == TransactionKind.DONATION, tx.provider_id == org_id), tx.minutes), else_=0)
-    return (sa.select(sa.func.coalesce(sa.func.sum(given), 0), sa.func.coalesce(sa.func.sum(received), 0),
-                      sa.func.coalesce(sa.func.sum(donated), 0))
-            .where(sa.or_(tx.provider_id == org_id, tx.recipient_id == org_id),
-                   tx.kind.in_([*EXCHANGED, TransactionKind.DONATION]), _not_reversed()))
+    standing = _not_reversed()
+
+    def total(condition):
+        return sa.func.coalesce(sa.func.sum(sa.case((sa.and_(condition, standing), tx.minutes), else_=0)), 0)
+
+    return (sa.select(total(sa.and_(tx.kind.in_(EXCHANGED), tx.provider_id == org_id)),
+                      total(sa.and_(tx.kind.in_(EXCHANGED), tx.recipient_id == org_id)),
+                      total(sa.and_(tx.kind == TransactionKind.DONATION, tx.provider_id == org_id)),
+                      sa.func.count())
+            .where(sa.or_(tx.provider_id == org_id, tx.recipient_id == org_id)))
 
 
 def totals_of(org: Organisation) -> Totals:

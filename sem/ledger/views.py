@@ -215,11 +215,12 @@ def _organisation_page(org: Organisation, donate_form: DonateForm | None = None,
     account_floor = ledger.effective_floor(org)
     balance = ledger.balance_of(org)
     points, granularity = charts.balance_points(queries.balance_series(org), ledger.BRUSSELS)
+    totals = queries.totals_of(org)
     can_donate = policy.can_donate(current_user, org)
     return render_template(
         "ledger/organisation.html", organisation=org, balance=balance, floor=account_floor,
         allowance_left=ledger.allowance_left(org) if org.stage is Stage.EMERGING else None,
-        totals=queries.totals_of(org), history=queries.history_page(org, _page_number()),
+        totals=totals, history=queries.history_page(org, _page_number(), total=totals.transactions),
         chart=charts.build_chart(points, granularity=granularity, floor=account_floor),
         can_donate=can_donate, donate_form=donate_form or (DonateForm(formdata=None) if can_donate else None),
         is_own=policy.members_policy.belongs_to(current_user, org),
