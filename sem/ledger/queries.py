@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased, joinedload
 from sem.catalogue.models import Competence
 from sem.core.i18n import current_locale
 from sem.extensions import db
+from sem.ledger import charts
 from sem.ledger.models import Account, AccountKind, Entry, FloorRule, LedgerTransaction, TransactionKind
 from sem.ledger.services import BRUSSELS, default_floor
 from sem.members.models import Organisation, OrgStatus, Stage
@@ -362,6 +363,39 @@ def _series_statement():
 def balance_series(org: Organisation) -> list[tuple[datetime, int]]:
     """(when recorded, balance after) for every entry of the organisation's account, in order."""
     return [tuple(row) for row in db.session.execute(_series_statement(), {"org_id": org.id})]
+
+
+class AccountState(NamedTuple):
+    """An organisation's account as its balance page reads it (zeros: no account yet)."""
+
+    balance: int = 0
+    entry_count: int = 0
+    last_hash: str = ""
+
+
+def account_state(org: Organisation) -> AccountState:
+    row = db.session.execute(sa.select(Account.balance_minutes, Account.entry_count, Account.last_hash)
+                             .where(Account.organisation_id == org.id)).one_or_none()
+    return AccountState(*row) if row else AccountState()
+
+
+def chart_points(org: Organisation, account: AccountState) -> tuple[list[tuple[date, int]], str]:
+    """`charts.balance_points` of the organisation's `balance_series`, remembered per account
+    state. Entries are never changed or deleted, and the account's last hash covers every
+    field of every entry and its transaction (the hash chain): while it stays the same, so do
+    the points. Reading the series costs in proportion to the account's history; a page
+    seen again before the account moves does not read it again."""
+    if not account.entry_count:
+        return [], "day"
+    points, granularity = _chart_points(org.id, account.entry_count, account.last_hash)
+    return list(points), granularity
+
+
+@lru_cache(maxsize=4096)
+def _chart_points(org_id: int, entry_count: int, last_hash: str) -> tuple[tuple[tuple[date, int], ...], str]:
+    rows = db.session.execute(_series_statement(), {"org_id": org_id})
+    points, granularity = charts.balance_points(rows, BRUSSELS)
+    return tuple(points), granularity
 
 
 def organisation_choices() -> list[tuple[int, str]]:

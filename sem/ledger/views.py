@@ -213,8 +213,9 @@ def export_csv():
 
 def _organisation_page(org: Organisation, donate_form: DonateForm | None = None, status: int = 200):
     account_floor = ledger.effective_floor(org)
-    balance = ledger.balance_of(org)
-    points, granularity = charts.balance_points(queries.balance_series(org), ledger.BRUSSELS)
+    account = queries.account_state(org)
+    balance = account.balance
+    points, granularity = queries.chart_points(org, account)
     totals = queries.totals_of(org)
     can_donate = policy.can_donate(current_user, org)
     return render_template(
