@@ -41,9 +41,17 @@ bp = Blueprint("ledger", __name__, template_folder="templates")
 coordination = Blueprint("coordination", __name__, url_prefix="/coordination")
 
 
+@lru_cache(maxsize=8)
+def _labels_in(locale: str) -> tuple[dict, dict]:
+    """The kind and account labels translated once per language (a page shows one per row)."""
+    return ({kind: str(label) for kind, label in KIND_LABELS.items()},
+            {kind: str(label) for kind, label in ACCOUNT_LABELS.items()})
+
+
 @bp.context_processor
 def _labels():
-    return {"KIND_LABELS": KIND_LABELS, "ACCOUNT_LABELS": ACCOUNT_LABELS, "party": queries.party,
+    kind_labels, account_labels = _labels_in(str(get_locale()))
+    return {"KIND_LABELS": kind_labels, "ACCOUNT_LABELS": account_labels, "party": queries.party,
             "ledger_policy": policy, "KIND_CORRECTION": TransactionKind.CORRECTION,
             "KIND_EXCHANGE": TransactionKind.EXCHANGE}
 
