@@ -14,6 +14,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import format_date, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from sem.catalogue.models import Competence
 from sem.core.errors import DomainError
@@ -91,9 +92,26 @@ def ledger_date(value: date | datetime | None, fmt: str = "medium") -> str:
     """`value|date(fmt)`: the day (in Brussels, for a moment) in the page's language."""
     if not value:
         return ""
+    return _day_in(str(get_locale()), _brussels_day(value), fmt)
+
+
+@lru_cache(maxsize=8192)
+def _given_on_in(locale: str, day: date) -> Markup:
+    # As `_("hours given on %(date)s", date=...)` writes it in a template: the translation is
+    # markup, the date is escaped into it.
+    return Markup(_("hours given on %(date)s")) % {"date": _day_in(locale, day, "medium")}  # noqa: S704 (our catalogue)
+
+
+@bp.app_template_filter()
+def given_on(value: datetime) -> Markup:
+    """"hours given on 3 janv. 2025": when the hours of a transaction were given."""
+    return _given_on_in(str(get_locale()), _brussels_day(value))
+
+
+def _brussels_day(value: date | datetime) -> date:
     if isinstance(value, datetime):
-        value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(ledger.BRUSSELS).date()
-    return _day_in(str(get_locale()), value, fmt)
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(ledger.BRUSSELS).date()
+    return value
 
 
 @bp.app_template_filter()
