@@ -2,20 +2,25 @@
 figures, the coordinators' view of balances and floors. Nothing here writes.
 
 Every list loads what its rows show in a fixed number of statements (joins, not one query
-per row), so a page costs the same with ten transactions or ten million.
+per row), so a page costs the same with ten transactions or ten million. The lists of
+transactions read plain columns (no model objects: loading them cost more than the query),
+and the statements the pages run on every request are built once, with bound parameters.
 """
 
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload
 
 from sem.catalogue.models import Competence
+from sem.core.i18n import current_locale
 from sem.extensions import db
+from sem.ledger import charts
 from sem.ledger.models import Account, AccountKind, Entry, FloorRule, LedgerTransaction, TransactionKind
 from sem.ledger.services import BRUSSELS, default_floor
 from sem.members.models import Organisation, OrgStatus, Stage
@@ -80,7 +85,33 @@ def _not_reversed():
     return ~sa.exists().where(correction.reverses_id == LedgerTransaction.id)
 
 
-def party(tx: LedgerTransaction, side: str) -> Organisation | AccountKind | None:
+class Party(NamedTuple):
+    """An organisation as a row of the ledger names it."""
+
+    id: int
+    name: str
+
+
+class TxView(NamedTuple):
+    """What the ledger's pages show of a transaction: its columns, and the names of the
+    organisations on each side. It has the attributes of a `LedgerTransaction` that the
+    pages read, so the same macros draw both."""
+
+    id: int
+    kind: TransactionKind
+    created_at: datetime
+    occurred_on: datetime
+    provider_id: int | None
+    recipient_id: int | None
+    provider: Party | None
+    recipient: Party | None
+    minutes: int
+    memo: str
+    reason: str
+    reverses_id: int | None
+
+
+def party(tx: LedgerTransaction | TxView, side: str) -> Organisation | Party | AccountKind | None:
     """Who gave (`side="provider"`) or received (`"recipient"`) in a transaction: an
     organisation, or the fund or network account a None side stands for. A donation goes to
     the fund; a grant comes from the network (to an organisation or to the fund); a
@@ -135,10 +166,43 @@ def brussels_midnight(day: date) -> datetime:
 
 
 class LedgerRow(NamedTuple):
-    tx: LedgerTransaction
-    competence: Competence | None
+    tx: TxView
+    competence: str | None  # the competence's label in the page's language
     reversed_by: int | None  # the correction that reverses this transaction
     fund_minutes: int | None  # the solidarity fund's entry in this transaction, if any
+
+
+_PROVIDER = aliased(Organisation, name="provider_org")
+_RECIPIENT = aliased(Organisation, name="recipient_org")
+# The columns of a TxView, then the competence's three labels.
+_TX_COLUMNS = (LedgerTransaction.id, LedgerTransaction.kind, LedgerTransaction.created_at,
+               LedgerTransaction.occurred_on, LedgerTransaction.provider_id, LedgerTransaction.recipient_id,
+               _PROVIDER.name, _RECIPIENT.name, LedgerTransaction.minutes, LedgerTransaction.memo,
+               LedgerTransaction.reason, LedgerTransaction.reverses_id,
+               Competence.label_fr, Competence.label_nl, Competence.label_en)
+_LABEL_INDEX = {"fr": 12, "nl": 13, "en": 14}
+
+
+def _with_tx_columns(*extras):
+    """A select of the transaction columns (`_TX_COLUMNS`), then `extras`."""
+    tx = LedgerTransaction
+    return (sa.select(*_TX_COLUMNS, *extras)
+            .outerjoin(_PROVIDER, _PROVIDER.id == tx.provider_id)
+            .outerjoin(_RECIPIENT, _RECIPIENT.id == tx.recipient_id)
+            .outerjoin(Competence, Competence.id == tx.competence_id))
+
+
+def _split(rows, locale: str | None = None) -> Iterator[tuple]:
+    """(TxView, competence label, *extras) for each row of a `_with_tx_columns` select."""
+    label_at = _LABEL_INDEX.get(locale or current_locale(), 12)
+    for r in rows:
+        provider_id, recipient_id = r[4], r[5]
+        tx = TxView(r[0], r[1], r[2], r[3], provider_id, recipient_id,
+                    Party(provider_id, r[6]) if provider_id is not None else None,
+                    Party(recipient_id, r[7]) if recipient_id is not None else None,
+                    r[8], r[9], r[10], r[11])
+        label = (r[label_at] or r[12]) if r[12] is not None else None
+        yield (tx, label, *r[15:])
 
 
 def _reversed_by():
@@ -158,10 +222,13 @@ def _entry_minutes(account_id, column=None):
             .correlate(LedgerTransaction).scalar_subquery())
 
 
+@cache
 def _ledger_query():
-    return (sa.select(LedgerTransaction, Competence, _reversed_by(), _entry_minutes(_fund_id()))
-            .outerjoin(Competence, Competence.id == LedgerTransaction.competence_id)
-            .options(joinedload(LedgerTransaction.provider), joinedload(LedgerTransaction.recipient)))
+    return _with_tx_columns(_reversed_by(), _entry_minutes(_fund_id()))
+
+
+def _ledger_rows(query) -> list[LedgerRow]:
+    return [LedgerRow(*row) for row in _split(db.session.execute(query))]
 
 
 @dataclass
@@ -180,8 +247,7 @@ def ledger_page(filters: LedgerFilters, *, before: int | None = None, after: int
     query = filters.apply(_ledger_query())
     tx_id = LedgerTransaction.id
     if after is not None:
-        rows = [LedgerRow(*r) for r in db.session.execute(query.where(tx_id > after).order_by(tx_id.asc())
-                                                          .limit(size + 1))]
+        rows = _ledger_rows(query.where(tx_id > after).order_by(tx_id.asc()).limit(size + 1))
         more_newer = len(rows) > size
         rows = rows[:size][::-1]
         older = rows[-1].tx.id if rows else after + 1
@@ -189,7 +255,7 @@ def ledger_page(filters: LedgerFilters, *, before: int | None = None, after: int
                           older=older if _exists(filters, tx_id < older) else None, is_first=not more_newer)
     if before is not None:
         query = query.where(tx_id < before)
-    rows = [LedgerRow(*r) for r in db.session.execute(query.order_by(tx_id.desc()).limit(size + 1))]
+    rows = _ledger_rows(query.order_by(tx_id.desc()).limit(size + 1))
     more_older = len(rows) > size
     rows = rows[:size]
     newer = None
@@ -207,7 +273,7 @@ def _exists(filters: LedgerFilters, condition) -> bool:
 def ledger_rows(filters: LedgerFilters, batch: int = 1000) -> Iterator[LedgerRow]:
     """Every transaction the filters keep, newest first, fetched in batches (for the CSV export)."""
     query = filters.apply(_ledger_query()).order_by(LedgerTransaction.id.desc())
-    for row in db.session.execute(query.execution_options(yield_per=batch)):
+    for row in _split(db.session.execute(query.execution_options(yield_per=batch))):
         yield LedgerRow(*row)
 
 
@@ -215,39 +281,44 @@ def ledger_rows(filters: LedgerFilters, batch: int = 1000) -> Iterator[LedgerRow
 
 
 class HistoryRow(NamedTuple):
-    tx: LedgerTransaction
-    competence: Competence | None
+    tx: TxView
+    competence: str | None  # the competence's label in the page's language
     amount: int | None  # the organisation's own entry (None: its account did not move)
     balance_after: int | None
     fund_minutes: int | None
     reversed_by: int | None
 
 
-def history_page(org: Organisation, page: int = 1, per_page: int = HISTORY_PAGE_SIZE) -> Page:
+@cache
+def _history_statement():
+    """An organisation's history page, for the parameters `org_id`, `limit` and `offset`."""
+    tx = LedgerTransaction
+    org_id = sa.bindparam("org_id", type_=sa.Integer)
+    account_id = sa.select(Account.id).where(Account.organisation_id == org_id).scalar_subquery()
+    # The page's transaction ids first, from the provider and recipient indexes (an OR under
+    # ORDER BY id made SQLite walk the whole ledger backwards), then their rows and extras.
+    ids = sa.union(sa.select(tx.id.label("id")).where(tx.provider_id == org_id),
+                   sa.select(tx.id.label("id")).where(tx.recipient_id == org_id)).subquery()
+    page_ids = (sa.select(ids.c.id).order_by(ids.c.id.desc())
+                .limit(sa.bindparam("limit", type_=sa.Integer)).offset(sa.bindparam("offset", type_=sa.Integer)))
+    return (_with_tx_columns(_entry_minutes(account_id), _entry_minutes(account_id, lambda entry: entry.balance_after),
+                             _entry_minutes(_fund_id()), _reversed_by())
+            .where(tx.id.in_(page_ids)).order_by(tx.id.desc()))
+
+
+def history_page(org: Organisation, page: int = 1, per_page: int = HISTORY_PAGE_SIZE,
+                 total: int | None = None) -> Page:
     """The transactions an organisation took part in, newest first, with its own entry.
 
     Every transaction that moves an organisation's account names it as provider or
-    recipient; an exchange the solidarity fund paid in full names it too, without an entry."""
-    account_id = sa.select(Account.id).where(Account.organisation_id == org.id).scalar_subquery()
-    involved = sa.or_(LedgerTransaction.provider_id == org.id, LedgerTransaction.recipient_id == org.id)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(LedgerTransaction).where(involved))
+    recipient; an exchange the solidarity fund paid in full names it too, without an entry.
+    `total`: how many there are, when the caller knows (`totals_of(org).transactions`)."""
+    if total is None:
+        total = totals_of(org).transactions
     page = max(1, min(page, max(1, math.ceil(total / per_page))))
-    # The page's transaction ids first, from the provider and recipient indexes (an OR under
-    # ORDER BY id made SQLite walk the whole ledger backwards), then their rows and extras.
-    tx = LedgerTransaction
-    ids = sa.union(sa.select(tx.id.label("id")).where(tx.provider_id == org.id),
-                   sa.select(tx.id.label("id")).where(tx.recipient_id == org.id)).subquery()
-    page_ids = (sa.select(ids.c.id).order_by(ids.c.id.desc()).limit(per_page).offset((page - 1) * per_page))
-    query = (sa.select(LedgerTransaction, Competence, _entry_minutes(account_id),
-                       _entry_minutes(account_id, lambda entry: entry.balance_after), _entry_minutes(_fund_id()),
-                       _reversed_by())
-             .outerjoin(Competence, Competence.id == LedgerTransaction.competence_id)
-             .where(LedgerTransaction.id.in_(page_ids))
-             .options(joinedload(LedgerTransaction.provider), joinedload(LedgerTransaction.recipient))
-             .order_by(LedgerTransaction.id.desc()))
-    result = Page(items=db.session.execute(query).all(), page=page, per_page=per_page, total=total)
-    result.items = [HistoryRow(*row) for row in result.items]
-    return result
+    rows = db.session.execute(_history_statement(),
+                              {"org_id": org.id, "limit": per_page, "offset": (page - 1) * per_page})
+    return Page(items=[HistoryRow(*row) for row in _split(rows)], page=page, per_page=per_page, total=total)
 
 
 @dataclass
@@ -255,29 +326,76 @@ class Totals:
     given: int = 0  # hours given in exchanges that stand (not reversed)
     received: int = 0
     donated: int = 0  # given to the solidarity fund
+    transactions: int = 0  # every transaction that names the organisation (its history's length)
+
+
+@cache
+def _totals_statement():
+    """One pass over the transactions that name the organisation (`org_id`)."""
+    tx = LedgerTransaction
+    org_id = sa.bindparam("org_id", type_=sa.Integer)
+    standing = _not_reversed()
+
+    def total(condition):
+        return sa.func.coalesce(sa.func.sum(sa.case((sa.and_(condition, standing), tx.minutes), else_=0)), 0)
+
+    return (sa.select(total(sa.and_(tx.kind.in_(EXCHANGED), tx.provider_id == org_id)),
+                      total(sa.and_(tx.kind.in_(EXCHANGED), tx.recipient_id == org_id)),
+                      total(sa.and_(tx.kind == TransactionKind.DONATION, tx.provider_id == org_id)),
+                      sa.func.count())
+            .where(sa.or_(tx.provider_id == org_id, tx.recipient_id == org_id)))
 
 
 def totals_of(org: Organisation) -> Totals:
-    tx = LedgerTransaction
-    given = sa.case((sa.and_(tx.kind.in_(EXCHANGED), tx.provider_id == org.id), tx.minutes), else_=0)
-    received = sa.case((sa.and_(tx.kind.in_(EXCHANGED), tx.recipient_id == org.id), tx.minutes), else_=0)
-    donated = sa.case((sa.and_(tx.kind == TransactionKind.DONATION, tx.provider_id == org.id), tx.minutes), else_=0)
-    row = db.session.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(given), 0), sa.func.coalesce(sa.func.sum(received), 0),
-                  sa.func.coalesce(sa.func.sum(donated), 0))
-        .where(sa.or_(tx.provider_id == org.id, tx.recipient_id == org.id),
-               tx.kind.in_([*EXCHANGED, TransactionKind.DONATION]), _not_reversed())).one()
+    row = db.session.execute(_totals_statement(), {"org_id": org.id}).one()
     return Totals(*(int(value) for value in row))
+
+
+@cache
+def _series_statement():
+    return (sa.select(LedgerTransaction.created_at, Entry.balance_after)
+            .join(LedgerTransaction, Entry.transaction_id == LedgerTransaction.id)
+            .join(Account, Entry.account_id == Account.id)
+            .where(Account.organisation_id == sa.bindparam("org_id", type_=sa.Integer))
+            .order_by(Entry.seq))
 
 
 def balance_series(org: Organisation) -> list[tuple[datetime, int]]:
     """(when recorded, balance after) for every entry of the organisation's account, in order."""
-    return [tuple(row) for row in db.session.execute(
-        sa.select(LedgerTransaction.created_at, Entry.balance_after)
-        .join(LedgerTransaction, Entry.transaction_id == LedgerTransaction.id)
-        .join(Account, Entry.account_id == Account.id)
-        .where(Account.organisation_id == org.id)
-        .order_by(Entry.seq))]
+    return [tuple(row) for row in db.session.execute(_series_statement(), {"org_id": org.id})]
+
+
+class AccountState(NamedTuple):
+    """An organisation's account as its balance page reads it (zeros: no account yet)."""
+
+    balance: int = 0
+    entry_count: int = 0
+    last_hash: str = ""
+
+
+def account_state(org: Organisation) -> AccountState:
+    row = db.session.execute(sa.select(Account.balance_minutes, Account.entry_count, Account.last_hash)
+                             .where(Account.organisation_id == org.id)).one_or_none()
+    return AccountState(*row) if row else AccountState()
+
+
+def chart_points(org: Organisation, account: AccountState) -> tuple[list[tuple[date, int]], str]:
+    """`charts.balance_points` of the organisation's `balance_series`, remembered per account
+    state. Entries are never changed or deleted, and the account's last hash covers every
+    field of every entry and its transaction (the hash chain): while it stays the same, so do
+    the points. Reading the series costs in proportion to the account's history; a page
+    seen again before the account moves does not read it again."""
+    if not account.entry_count:
+        return [], "day"
+    points, granularity = _chart_points(org.id, account.entry_count, account.last_hash)
+    return list(points), granularity
+
+
+@lru_cache(maxsize=4096)
+def _chart_points(org_id: int, entry_count: int, last_hash: str) -> tuple[tuple[tuple[date, int], ...], str]:
+    rows = db.session.execute(_series_statement(), {"org_id": org_id})
+    points, granularity = charts.balance_points(rows, BRUSSELS)
+    return tuple(points), granularity
 
 
 def organisation_choices() -> list[tuple[int, str]]:

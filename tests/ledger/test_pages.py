@@ -171,6 +171,23 @@ def test_chart_svg_and_its_table_carry_the_same_points(app, client, world):
     assert "style=" not in html and "<script" not in html
 
 
+def test_the_chart_shows_a_new_entry_at_once(app, client, world, clock):
+    """The chart's points are remembered per state of the account: the next entry changes it."""
+    login(client, app, world["alpha_admin"])
+
+    def chart_balances():
+        html = page(client, f"/ledger/organisations/{world['alpha']}", "fr")
+        table = section(html, '<table class="chart-data">', "</table>")
+        return [unescape(v) for v in re.findall(r'<td class="num">(.*?)</td>', table)]
+
+    before = chart_balances()
+    assert before == [h("3 h"), h("5 h"), h("4 h"), h("1 h")]
+    clock.now = datetime(YEAR, 1, 20, 10, 0, tzinfo=UTC)
+    response = post(client, f"/ledger/organisations/{world['alpha']}/donate", {"hours": "0,5"})
+    assert response.status_code == 302
+    assert chart_balances() == [*before, h("0,5 h")]
+
+
 def test_chart_points_go_by_month_when_there_are_many_days():
     rows = [(datetime(2024, 1 + i // 28, 1 + i % 28, 12, tzinfo=UTC), i * 15) for i in range(100)]
     points, granularity = charts.balance_points(rows, ledger.BRUSSELS)
