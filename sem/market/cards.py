@@ -8,6 +8,7 @@ Formatting goes through the same functions as the templates' filters (`hours`, `
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import url_for
@@ -19,13 +20,13 @@ from sem.catalogue.services import _sort_key
 from sem.catalogue.vocab import COMMUNES, LANGUAGES, language_codes
 from sem.core.i18n import format_date, format_hours
 from sem.extensions import db
-from sem.market.labels import MODE_LABELS
+from sem.market.labels import MODE_LABELS, URGENCY_LABELS
 from sem.market.models import Urgency
+from sem.members.labels import STAGE_LABELS
 from sem.members.models import organisation_term
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(NamedTuple):
     id: int
     label: str
 
@@ -87,6 +88,21 @@ class Catalogue:
         for t in sorted((t for t in terms if not t.retired),
                         key=lambda t: (_sort_key(t._mapping[f"label_{locale}"]), t.id)):
             self.terms[t.kind].append(Option(t.id, _label(t, "", locale)))
+        # The fixed lists (vocab.Choice.label and the value labels, in this locale).
+        self.communes = [(c.code, getattr(c, f"label_{locale}", c.label_fr)) for c in COMMUNES]
+        self.languages = [(c.code, getattr(c, f"label_{locale}", c.label_fr)) for c in LANGUAGES]
+        self.stages = [(s.value, str(text)) for s, text in STAGE_LABELS.items()]
+        self.modes = [(m.value, str(text)) for m, text in MODE_LABELS.items()]
+        self.urgencies = [(u.value, str(text)) for u, text in URGENCY_LABELS.items()]
+
+
+_OPTION = Markup('<option value="{}" {}>{}</option>')
+
+
+def options(choices, selected) -> Markup:
+    """The <option>s of a filter, as the template's loop wrote them: (value, label) pairs."""
+    return Markup("").join(_OPTION.format(value, "selected" if value == selected else "", label)
+                           for value, label in choices)
 
 
 @lru_cache(maxsize=4096)

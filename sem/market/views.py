@@ -52,7 +52,8 @@ def directory_page():
         items = (cards.organisation_cards(listing.page.items, catalogue) if kind == "organisation"
                  else cards.post_cards(kind, listing.page.items, catalogue))
         return render_template("market/_directory_content.html", filters=filters, kind=kind, page=listing.page,
-                               counts=listing.counts, cards=items, catalogue=catalogue)
+                               counts=listing.counts, cards=items, catalogue=catalogue,
+                               options=cards.options)
 
     if current_app.config["DIRECTORY_CACHE"] and not current_user.is_authenticated:
         # Every input of the content is in the key; the cache checks the data's version.
