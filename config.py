@@ -145,6 +145,9 @@ class Config:
     # Reports: how long a worker keeps the heaviest figures (keyed by a fingerprint of the
     # data, so a new transaction shows at once); 0 computes them on every request.
     REPORTS_CACHE_SECONDS = _int("REPORTS_CACHE_SECONDS", 600)
+    # The directory page's content for anonymous visitors, per worker, keyed by every input
+    # and the directory's data version (sem/market/directory_cache.py); 0 turns it off.
+    DIRECTORY_CACHE = _bool("DIRECTORY_CACHE", True)
 
 
 class DevelopmentConfig(Config):

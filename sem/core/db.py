@@ -73,9 +73,11 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
-# Structures that are not models: SQLite's FTS5 table (and its shadow tables) and ledger
-# guard, PostgreSQL's generated tsvector column and its index. Migrations create them; autogenerate must leave them be.
-UNMODELLED = {"table": ("search_fts", "ledger_guard"), "index": ("ix_search_document_fts",), "column": ("fts",)}
+# Structures that are not models: SQLite's FTS5 table (and its shadow tables), the ledger
+# guard, the directory's version counter, PostgreSQL's generated tsvector column and its
+# index. Migrations create them; autogenerate must leave them be.
+UNMODELLED = {"table": ("search_fts", "ledger_guard", "directory_version"), "index": ("ix_search_document_fts",),
+              "column": ("fts",)}
 
 
 def include_object(obj, name, type_, reflected, compare_to):

@@ -202,3 +202,68 @@ def find(kind: str, f: Filters, *, page: int = 1, per_page: int = PAGE_SIZE, tot
                               joinedload(model.competence).joinedload(Competence.domain))
     items = db.session.scalars(query.order_by(*order(top.c, top.c.rank if rank is not None else None))).all()
     return Page(items=list(items), total=total, page=page, per_page=per_page)
+
+
+# --- the directory page: one statement for the counts and the page's rows -----------------
+
+# The columns a result card shows, per kind (and nothing else: no descriptions, no ORM objects).
+_CARD_COLUMNS = {
+    "offer": lambda: [Offer.id, Offer.title, Offer.organisation_id, Organisation.name.label("organisation_name"),
+                      Offer.competence_id, Offer.language_mask, Offer.mode, Offer.monthly_capacity_minutes],
+    "need": lambda: [Need.id, Need.title, Need.organisation_id, Organisation.name.label("organisation_name"),
+                     Need.competence_id, Need.language_mask, Need.urgency, Need.estimated_minutes, Need.wished_by],
+    "organisation": lambda: [Organisation.id, Organisation.name, Organisation.stage, Organisation.commune],
+}
+
+
+@dataclass
+class Listing:
+    """What the directory page shows: the counts of every kind and one page of `kind`."""
+
+    counts: dict[str, int]
+    page: Page
+
+
+def listing(kind: str, f: Filters, *, page: int = 1, per_page: int = PAGE_SIZE) -> Listing:
+    """The counts of every kind and one page of `kind` as plain rows (the card columns), in
+    one statement: the full-text match runs once, for the counts and for the ranking. The
+    same results in the same order as `counts` and `find`."""
+    page, per_page = max(1, page), max(1, min(per_page, MAX_PAGE_SIZE))
+    found = search.ranked_hits(f.q, kind) if f.q else None
+    columns = []
+    for each in search.KINDS:
+        query = _query(each, f)
+        if found is not None:
+            query = query.where(KIND_MODELS[each].id.in_(sa.select(found.c.ref_id).where(found.c.kind == each)))
+        query = query.with_only_columns(sa.func.count(), maintain_column_froms=True)
+        columns.append(query.scalar_subquery().label(f"count_{each}"))
+    totals = sa.select(*columns).subquery("totals")
+
+    model = KIND_MODELS[kind]
+    query = _query(kind, f)
+    # (name, expression, descending): `find`'s order, the id breaking ties.
+    keys = []
+    if found is not None:
+        query = query.join(found, sa.and_(found.c.kind == kind, found.c.ref_id == model.id))
+        keys.append(("key_rank", found.c.rank, False))
+    if model is Need:
+        keys.append(("key_urgency", sa.case((Need.urgency == Urgency.URGENT, 0), else_=1), False))
+    if model is Organisation:
+        keys += [("key_name", Organisation.name, False), ("key_id", Organisation.id, False)]
+    else:
+        keys += [("key_created", model.created_at, True), ("key_id", model.id, True)]
+
+    def order(column):
+        return [column(name, expression).desc() if descending else column(name, expression)
+                for name, expression, descending in keys]
+
+    rows = (query.with_only_columns(*_CARD_COLUMNS[kind](), *(e.label(n) for n, e, _d in keys),
+                                    maintain_column_froms=True)
+            .order_by(*order(lambda name, expression: expression))
+            .limit(per_page).offset((page - 1) * per_page).subquery("page_rows"))
+    statement = (sa.select(totals, rows).select_from(totals.outerjoin(rows, sa.true()))
+                 .order_by(*order(lambda name, expression: rows.c[name])))
+    result = db.session.execute(statement).all()
+    counts = {each: result[0]._mapping[f"count_{each}"] for each in search.KINDS}
+    items = [row for row in result if row.id is not None]
+    return Listing(counts=counts, page=Page(items=items, total=counts[kind], page=page, per_page=per_page))

@@ -258,3 +258,28 @@ def matching(kind: str, query: str):
             .join(found, found.c.doc_id == SearchDocument.id)
             .where(SearchDocument.kind == kind)
             .subquery())
+
+
+def ranked_hits(query: str, kind: str):
+    """A CTE of (kind, ref_id, rank) for every document of any kind that matches every word
+    of `query`, ranked for `kind` (lower rank is better: the same rank as `matching`), or
+    None when the query has no words. Materialised: one statement can count every kind and
+    rank one of them while the full-text match runs once."""
+    words = query_words(query)
+    if not words:
+        return None
+    if db.engine.dialect.name == "postgresql":
+        vector = sa.literal_column("search_document.fts")
+        query_ts = _tsquery(words)
+        # Ranking reads the whole vector again: only for the kind that is listed.
+        rank = sa.case((SearchDocument.kind == kind, -sa.func.ts_rank_cd(vector, query_ts)))
+        return (sa.select(SearchDocument.kind.label("kind"), SearchDocument.ref_id.label("ref_id"),
+                          rank.label("rank"))
+                .where(vector.op("@@")(query_ts))
+                .cte("search_hits").prefix_with("MATERIALIZED"))
+    fts = sa.table("search_fts", sa.column("rowid"), sa.column("rank"))
+    return (sa.select(SearchDocument.kind.label("kind"), SearchDocument.ref_id.label("ref_id"),
+                      fts.c.rank.label("rank"))
+            .select_from(fts).join(SearchDocument, SearchDocument.id == fts.c.rowid)
+            .where(sa.text("search_fts MATCH :fts_query").bindparams(fts_query=_fts_query(words)))
+            .cte("search_hits").prefix_with("MATERIALIZED"))

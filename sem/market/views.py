@@ -1,17 +1,19 @@
 """Offers, needs, the directory and a member's home. One set of views serves both kinds of
 post: the URL says which (`/offers/…` or `/needs/…`)."""
 
+from dataclasses import astuple
 from decimal import Decimal
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
-from sem.catalogue import services as catalogue
 from sem.core.forms import commit
+from sem.core.i18n import current_locale
 from sem.extensions import db
-from sem.market import directory, queries
+from sem.market import cards, directory, directory_cache, queries
 from sem.market import policy as market_policy
 from sem.market import services as market
 from sem.market.forms import NeedForm, OfferForm
@@ -41,13 +43,26 @@ def directory_page():
     kind = request.args.get("kind", "offer")
     if kind not in directory.KIND_MODELS:
         kind = "offer"
-    counts = directory.counts(filters)
-    page = directory.find(kind, filters, page=request.args.get("page", 1, type=int) or 1, total=counts[kind])
-    return render_template(
-        "market/directory.html", filters=filters, kind=kind, page=page, counts=counts,
-        competences=catalogue.competence_choices(), domains=queries.domains(),
-        terms=catalogue.terms_by_kind(),
-    )
+    number = max(1, request.args.get("page", 1, type=int) or 1)
+    locale = current_locale()
+
+    def render() -> str:
+        listing = directory.listing(kind, filters, page=number)
+        catalogue = cards.Catalogue(locale)
+        items = (cards.organisation_cards(listing.page.items, catalogue) if kind == "organisation"
+                 else cards.post_cards(kind, listing.page.items, catalogue))
+        return render_template("market/_directory_content.html", filters=filters, kind=kind, page=listing.page,
+                               counts=listing.counts, cards=items, catalogue=catalogue,
+                               options=cards.options)
+
+    if current_app.config["DIRECTORY_CACHE"] and not current_user.is_authenticated:
+        # Every input of the content is in the key; the cache checks the data's version.
+        key = (kind, number, locale, request.script_root, astuple(filters))
+        content = directory_cache.content(key, render)
+    else:
+        content = render()
+    # Rendered by Jinja with autoescaping: already safe HTML.
+    return render_template("market/directory.html", content=Markup(content))  # noqa: S704
 
 
 @bp.get("/home")
