@@ -264,7 +264,9 @@ def gather(*, k: int, now: datetime | None = None, need_ids: list[int] | None = 
         if existing:
             keys = _pair_key(need_arr["id"][pn], offer_arr["id"][po])
             ok &= ~np.isin(keys, _pair_key(*zip(*existing, strict=True)))
-        if pending_from:  # a need already waiting on an organisation gets no second offer of it
+        # A need already waiting on an organisation gets no second offer of it from a run; a
+        # coordinator matching by hand (ignore_need_room) may still choose one.
+        if pending_from and not ignore_need_room:
             keys = _pair_key(need_arr["id"][pn], offer_arr["org"][po])
             ok &= ~np.isin(keys, _pair_key(*zip(*pending_from, strict=True)))
         return pn[ok], po[ok]
