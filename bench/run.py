@@ -51,7 +51,7 @@ done = function(summary, latency, requests)
 end
 """
 JOBS = {"matching run": ("match", "matching"), "digest build": ("digest", "weekly-digest", "weekly_digest")}
-DASHBOARDS = ("/reports", "/reports/dashboard", "/dashboard")
+DASHBOARDS = ("/coordination/impact",)
 
 results: list[dict] = []
 
