@@ -275,6 +275,10 @@ def main() -> int:
             sector = db.session.scalar(sa.text("SELECT id FROM term WHERE kind = 'sector' ORDER BY id LIMIT 1"))
         with app.app_context():
             public = db.session.scalar(sa.text("SELECT id FROM term WHERE kind = 'public' ORDER BY id LIMIT 1"))
+        import gc
+
+        gc.collect()
+        gc.freeze()  # as wsgi.py does in every web worker once the app is made
         print(f"\nload average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         print(f"{'page':<50} {'cold best':>10} {'median':>8} {'warm best':>10} {'median':>8}")
         for label, path in [
