@@ -212,14 +212,13 @@ def hits(query: str):
     if not words:
         return None
     if db.engine.dialect.name == "postgresql":
-        vector = sa.literal_column("search_document.fts")
+        vector, query_ts = _postgres_match(words)
         return (sa.select(SearchDocument.kind.label("kind"), SearchDocument.ref_id.label("ref_id"),
                           SearchDocument.id.label("doc_id"))
-                .where(vector.op("@@")(_tsquery(words)))
+                .where(vector.op("@@")(query_ts))
                 .cte("search_hits").prefix_with("MATERIALIZED"))
-    fts = sa.table("search_fts", sa.column("rowid"))
-    matched = (sa.select(fts.c.rowid).where(sa.text("search_fts MATCH :fts_query")
-                                           .bindparams(fts_query=_fts_query(words))))
+    fts, match = _sqlite_match(words)
+    matched = sa.select(fts.c.rowid).where(match)
     return (sa.select(SearchDocument.kind.label("kind"), SearchDocument.ref_id.label("ref_id"),
                       SearchDocument.id.label("doc_id"))
             .where(SearchDocument.id.in_(matched))
@@ -235,6 +234,18 @@ def _fts_query(words) -> str:
     return " AND ".join("(" + " OR ".join(f'"{form}"*' for form in forms) + ")" for forms in words)
 
 
+def _postgres_match(words):
+    """The stored, generated tsvector column (made by the migration, GIN-indexed) and the
+    query of `words`."""
+    return sa.literal_column("search_document.fts"), _tsquery(words)
+
+
+def _sqlite_match(words):
+    """The FTS5 table and its MATCH condition for `words`."""
+    fts = sa.table("search_fts", sa.column("rowid"), sa.column("rank"))
+    return fts, sa.text("search_fts MATCH :fts_query").bindparams(fts_query=_fts_query(words))
+
+
 def matching(kind: str, query: str):
     """A selectable of (ref_id, rank) for the documents of `kind` that match every word of
     `query` (lower rank is better), or None when the query has no words."""
@@ -242,17 +253,14 @@ def matching(kind: str, query: str):
     if not words:
         return None
     if db.engine.dialect.name == "postgresql":
-        # A stored, generated tsvector column (made by the migration, GIN-indexed).
-        vector = sa.literal_column("search_document.fts")
-        query_ts = _tsquery(words)
+        vector, query_ts = _postgres_match(words)
         return (sa.select(SearchDocument.ref_id.label("ref_id"),
                           (-sa.func.ts_rank_cd(vector, query_ts)).label("rank"))
                 .where(SearchDocument.kind == kind, vector.op("@@")(query_ts))
                 .subquery())
-    fts = sa.table("search_fts", sa.column("rowid"), sa.column("rank"))
+    fts, match = _sqlite_match(words)
     # Materialised so that SQLite runs the full-text match once, not once per candidate row.
-    found = (sa.select(fts.c.rowid.label("doc_id"), fts.c.rank.label("rank"))
-             .where(sa.text("search_fts MATCH :fts_query").bindparams(fts_query=_fts_query(words)))
+    found = (sa.select(fts.c.rowid.label("doc_id"), fts.c.rank.label("rank")).where(match)
              .cte(f"fts_{kind}").prefix_with("MATERIALIZED"))
     return (sa.select(SearchDocument.ref_id.label("ref_id"), found.c.rank.label("rank"))
             .join(found, found.c.doc_id == SearchDocument.id)
@@ -269,17 +277,16 @@ def ranked_hits(query: str, kind: str):
     if not words:
         return None
     if db.engine.dialect.name == "postgresql":
-        vector = sa.literal_column("search_document.fts")
-        query_ts = _tsquery(words)
+        vector, query_ts = _postgres_match(words)
         # Ranking reads the whole vector again: only for the kind that is listed.
         rank = sa.case((SearchDocument.kind == kind, -sa.func.ts_rank_cd(vector, query_ts)))
         return (sa.select(SearchDocument.kind.label("kind"), SearchDocument.ref_id.label("ref_id"),
                           rank.label("rank"))
                 .where(vector.op("@@")(query_ts))
                 .cte("search_hits").prefix_with("MATERIALIZED"))
-    fts = sa.table("search_fts", sa.column("rowid"), sa.column("rank"))
+    fts, match = _sqlite_match(words)
     return (sa.select(SearchDocument.kind.label("kind"), SearchDocument.ref_id.label("ref_id"),
                       fts.c.rank.label("rank"))
             .select_from(fts).join(SearchDocument, SearchDocument.id == fts.c.rowid)
-            .where(sa.text("search_fts MATCH :fts_query").bindparams(fts_query=_fts_query(words)))
+            .where(match)
             .cte("search_hits").prefix_with("MATERIALIZED"))
