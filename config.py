@@ -124,11 +124,12 @@ class Config:
         "remind": "0 9 * * *",       # daily 09:00
         "digest": "0 7 * * mon",     # Mondays 07:00
         "send-mail": "* * * * *",    # every minute
+        "reports": "*/10 * * * *",   # every ten minutes (builds only when stale)
     })
     # A job runs at most once per period (second, minute, hour, day, week, month), whatever
     # the number of scheduler processes; jobs not listed get the finest their entry fires at.
     JOB_PERIODS = _json_dict("JOB_PERIODS", {
-        "match": "day", "expire": "day", "remind": "day", "digest": "week", "send-mail": "minute",
+        "match": "day", "expire": "day", "remind": "day", "digest": "week", "send-mail": "minute", "reports": "minute",
     })
     # More jobs by import path, e.g. {"tick": "mypackage.jobs:tick"} (each returns a summary).
     EXTRA_JOBS = _json_dict("EXTRA_JOBS", {})

@@ -289,6 +289,8 @@ def main() -> int:
             ("dashboard, a sector and a commune, 5 years",
              f"/coordination/impact?sector={sector}&commune=ixelles&from=2021-12&to=2026-11"),
             ("dashboard, ten years", "/coordination/impact?from=2016-12&to=2026-11"),
+            ("dashboard, ten years, a sector", f"/coordination/impact?from=2016-12&to=2026-11&sector={sector}"),
+            ("dashboard, ten years, a commune", "/coordination/impact?from=2016-12&to=2026-11&commune=ixelles"),
             ("home page (public summary)", "/"),
             ("CSV of the monthly table", "/coordination/impact/months.csv"),
             ("network graph, one commune", "/coordination/network?commune=ixelles"),

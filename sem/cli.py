@@ -46,6 +46,9 @@ def demo_command(scale):
         except ValueError as error:
             raise click.ClickException(str(error)) from None
         db.session.commit()
+        from sem.reports import rollup
+
+        _build_rollup(rollup)
         # Fresh statistics, or the planner takes the bulk-loaded tables for empty ones. On
         # PostgreSQL, VACUUM too, as autovacuum would soon after a bulk load: it sets the
         # visibility map, without which no index-only scan skips the table.
@@ -59,7 +62,11 @@ def demo_command(scale):
                    "{transactions} transaction(s) with {entries} entries".format(**counts)
                    + f" in {time.perf_counter() - started:.1f} s.")
         return
+    from sem.reports import rollup
+
     counts = load_demo()
+    db.session.commit()
+    rollup.build()
     db.session.commit()
     click.echo("Demo network: added {organisations} organisation(s), {people} person(s), {terms} term(s), "
                "{offers} offer(s), {needs} need(s), {exchanges} exchange(s).".format(**counts))
@@ -213,12 +220,31 @@ def reports_rebuild_command():
     """Recompute the monthly figures from the ledger (after a bulk load or an upgrade)."""
     import time
 
-    from sem.reports import aggregate
+    from sem.reports import aggregate, rollup
 
     started = time.perf_counter()
     rows = aggregate.rebuild()
     db.session.commit()
     click.echo(f"Rebuilt the monthly figures: {rows} row(s) in {time.perf_counter() - started:.1f} s.")
+    _build_rollup(rollup)
+
+
+def _build_rollup(rollup) -> None:
+    import time
+
+    started = time.perf_counter()
+    built = rollup.build()
+    db.session.commit()
+    click.echo(f"Built the rollup of the months before {built.boundary:%Y-%m}: {built.hours_rows} row(s) of hours "
+               f"and {built.organisation_rows} of organisations in {time.perf_counter() - started:.1f} s.")
+
+
+@reports_cli.command("rollup")
+def reports_rollup_command():
+    """Build the rollup of closed months again (the scheduler's "reports" job does when it is stale)."""
+    from sem.reports import rollup
+
+    _build_rollup(rollup)
 
 
 @reports_cli.command("check")

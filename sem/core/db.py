@@ -74,9 +74,10 @@ def render_item(type_, obj, autogen_context):
 
 
 # Structures that are not models: SQLite's FTS5 table (and its shadow tables), the ledger
-# guard, the directory's version counter, PostgreSQL's generated tsvector column and its
+# guard, the directory's and the report profiles' version counters, PostgreSQL's generated tsvector column and its
 # index. Migrations create them; autogenerate must leave them be.
-UNMODELLED = {"table": ("search_fts", "ledger_guard", "directory_version"), "index": ("ix_search_document_fts",),
+UNMODELLED = {"table": ("search_fts", "ledger_guard", "directory_version", "report_profile_version"),
+              "index": ("ix_search_document_fts",),
               "column": ("fts",)}
 
 

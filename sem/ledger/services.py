@@ -421,6 +421,7 @@ def _append(connection: sa.Connection, kind: TransactionKind, legs: list[tuple[i
         connection.execute(_UPDATE_ACCOUNT, [{"account_id": entry["account_id"], "balance": entry["balance_after"],
                                               "count": entry["seq"], "last": entry["hash"]} for entry in entries])
         aggregate.apply(change, connection)
+    aggregate.note_change(change.monthly, connection, now)
     # Account objects the session already holds read their new values when next used.
     identity_map = db.session.identity_map
     for account_id in locked:

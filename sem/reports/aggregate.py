@@ -16,13 +16,19 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from sem.core.db import utcnow
 from sem.extensions import db
 from sem.ledger.models import Account, AccountKind, Entry, LedgerTransaction, TransactionKind
-from sem.reports.models import MonthlyHours, PairMonths
+from sem.reports.models import MonthlyHours, PairMonths, RollupState
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 KEY = ("month", "kind", "provider_id", "recipient_id", "competence_id")
 VALUES = ("minutes", "count", "fund_minutes")
+
+
+def add_months(month: date, n: int) -> date:
+    index = month.year * 12 + month.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
 
 
 def month_of(when: datetime) -> date:
@@ -45,7 +51,8 @@ def _row(kind: TransactionKind, occurred_on: datetime, provider_id, recipient_id
     return key, (sign * minutes, sign, fund_minutes)
 
 
-def _insert(dialect_name: str):
+def dialect_insert(dialect_name: str):
+    """The dialect's INSERT, which has ON CONFLICT (PostgreSQL and SQLite)."""
     if dialect_name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
@@ -61,7 +68,7 @@ def _statement(name: str, dialect_name: str) -> sa.Executable:
     running it (this is on every settlement's path)."""
     key = (dialect_name, name)
     if key not in _STATEMENTS:
-        insert = _insert(dialect_name)
+        insert = dialect_insert(dialect_name)
         if name == "monthly":
             table = MonthlyHours.__table__
             statement = insert(table)
@@ -162,6 +169,37 @@ def apply(change: Change, connection: sa.Connection) -> None:
         connection.execute(_statement("pair", dialect_name), change.pair)
 
 
+# --- the rollup of closed months (`sem.reports.rollup`) ---------------------------------------
+
+STATE_ID = 1
+
+
+def upsert_state(connection: sa.Connection, set_: dict) -> sa.Executable:
+    insert = dialect_insert(connection.dialect.name)
+    table = RollupState.__table__
+    statement = insert(table).values(id=STATE_ID, past_version=1, profile_version=0)
+    return statement.on_conflict_do_update(index_elements=["id"], set_=set_).returning(table.c.past_version)
+
+
+def closed_before(now: datetime | None = None) -> date:
+    """Writes into a month before this one make the rollup stale (`note_change`)."""
+    return add_months(month_of(now or utcnow()), -1)
+
+
+def mark_stale(connection: sa.Connection | None = None) -> None:
+    """Raise the counter: the rollup built so far no longer matches the monthly table."""
+    connection = connection or db.session.connection()
+    table = RollupState.__table__
+    connection.execute(upsert_state(connection, {"past_version": table.c.past_version + 1}))
+
+
+def note_change(monthly: dict, connection: sa.Connection, now: datetime | None = None) -> None:
+    """Called with every monthly row a ledger transaction adds (`aggregate.Change.monthly`):
+    an exchange in a month before last month makes the rollup stale."""
+    if monthly["kind"] == TransactionKind.EXCHANGE.value and monthly["month"] < closed_before(now):
+        mark_stale(connection)
+
+
 def postgresql_upserts() -> tuple[str, str]:
     """PostgreSQL: the monthly upsert and the pair's (as in `_statement`) as common table
     expressions of the statement that appends a transaction, written only when its CTE
@@ -234,6 +272,7 @@ def rebuild(batch: int = 20_000) -> int:
     totals = recompute()
     db.session.execute(sa.delete(MonthlyHours))
     db.session.execute(sa.delete(PairMonths))
+    mark_stale()
     rows = [dict(zip(KEY + VALUES, key + tuple(values), strict=True)) for key, values in sorted(totals.items())]
     for start in range(0, len(rows), batch):
         db.session.execute(sa.insert(MonthlyHours), rows[start:start + batch])

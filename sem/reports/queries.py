@@ -29,7 +29,7 @@ from sem.extensions import db
 from sem.ledger.models import Account, AccountKind, TransactionKind
 from sem.market.models import Need, Offer, PostStatus
 from sem.members.models import Organisation, OrgStatus, Stage, organisation_term
-from sem.reports.aggregate import month_of
+from sem.reports.aggregate import add_months, month_of
 from sem.reports.models import MonthlyHours, PairMonths
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -41,11 +41,6 @@ BALANCE_BUCKETS = (-1200, -600, -300, -1, 0, 300, 600, 1200, 3000)
 
 
 # --- filters --------------------------------------------------------------------------------
-
-
-def add_months(month: date, n: int) -> date:
-    index = month.year * 12 + month.month - 1 + n
-    return date(index // 12, index % 12 + 1, 1)
 
 
 @dataclass
@@ -384,9 +379,21 @@ def _grouping_id(keys: tuple[str, ...], used: list[str]) -> int:
 
 
 def _period_base(filters: ReportFilters, since: date | None):
+    return period_rows(filters, since).subquery("base")
+
+
+def _few_match(filters: ReportFilters) -> bool:
+    """Whether at most one organisation in twenty matches the organisation filters."""
+    matching = sa.select(sa.func.count()).select_from(filters.organisation_ids().subquery()).scalar_subquery()
+    return bool(db.session.execute(sa.select(matching * 20 <= sa.select(sa.func.count(Organisation.id))
+                                             .scalar_subquery())).scalar())
+
+
+def period_rows(filters: ReportFilters, since: date | None) -> sa.Select:
     """The period's exchange rows with what each grouping needs: the two sides' stages and
     whether they share a sector (as one integer, see `stage_pair`), the pair whichever way,
-    and whether a side matches the organisation filters."""
+    and whether a side matches the organisation filters (also what the rollup of closed
+    months is built from)."""
     mh = MonthlyHours.__table__
     ot = organisation_term
     sector_ids = db.session.scalars(sa.select(Term.id).where(Term.kind == TermKind.SECTOR).order_by(Term.id)).all()
@@ -447,12 +454,18 @@ def _period_base(filters: ReportFilters, since: date | None):
              .where(mh.c.kind == EXCHANGE, mh.c.month >= filters.month_from, mh.c.month <= filters.month_to))
     if filters.filters_organisations:
         ids = filters.organisation_ids().subquery("matching")
-        p_in, r_in = p.in_(sa.select(ids.c.id)), r.in_(sa.select(ids.c.id))
+        if masks is not None and db.session.get_bind().dialect.name == "postgresql" and _few_match(filters):
+            # As an array: the rows of the few matching organisations are found through the
+            # provider and recipient indexes rather than by reading the whole period.
+            matching = sa.func.array(sa.select(ids.c.id).scalar_subquery())
+            p_in, r_in = p == sa.any_(matching), r == sa.any_(matching)
+        else:
+            p_in, r_in = p.in_(sa.select(ids.c.id)), r.in_(sa.select(ids.c.id))
         query = query.add_columns(sa.case((p_in, 1), else_=0).label("p_in"),
                                   sa.case((r_in, 1), else_=0).label("r_in")).where(sa.or_(p_in, r_in))
     else:
         query = query.add_columns(sa.literal(1).label("p_in"), sa.literal(1).label("r_in"))
-    return query.subquery("base")
+    return query
 
 
 def _with_memory(statement) -> list:
@@ -471,9 +484,8 @@ def _partnerships_from_pairs(filters: ReportFilters) -> int | None:
     """The partnerships of a period from the pairs' first and last months, when the period
     reaches past either end of the exchanges (the last twelve months, everything): a pair
     exchanged in the period when its last month is in it (or its first month, at the
-    start). None otherwise, or with organisation filters: then the period's pass counts them."""
-    if filters.filters_organisations:
-        return None
+    start), and, with organisation filters, when either side matches them. None otherwise:
+    then the period's pass counts them."""
     mh = MonthlyHours
     exchanges = sa.select(mh.month).where(mh.kind == EXCHANGE)
     first, last = db.session.execute(sa.select(
@@ -487,20 +499,44 @@ def _partnerships_from_pairs(filters: ReportFilters) -> int | None:
         where = PairMonths.first_month <= filters.month_to
     else:
         return None
-    return db.session.scalar(sa.select(sa.func.count()).select_from(PairMonths).where(where))
+    query = sa.select(sa.func.count()).select_from(PairMonths).where(where)
+    if filters.filters_organisations:
+        ids = filters.organisation_ids()
+        query = query.where(sa.or_(PairMonths.low_id.in_(ids), PairMonths.high_id.in_(ids)))
+    return db.session.scalar(query)
 
 
-def period_totals(filters: ReportFilters, *, since: date | None = None, competences: bool = True) -> PeriodTotals:
+@dataclass
+class _Sums:
+    """The period's sums before any test (an exchange and its correction cancel out only in
+    their sum): what `_pass` and the rollup give, added up by `_add`."""
+
+    months: dict = field(default_factory=dict)  # month → [minutes, exchanges, fund minutes]
+    competences: dict = field(default_factory=dict)  # competence id → [minutes, exchanges]
+    classes: dict = field(default_factory=dict)  # stage class → [minutes, exchanges]
+    given: dict = field(default_factory=dict)  # organisation → [minutes, exchanges, exchanges since `since`]
+    received: dict = field(default_factory=dict)
+    pairs: int | None = None  # partnerships counted in the pass
+
+
+def _add(into: dict, other: dict) -> None:
+    for key, values in other.items():
+        cell = into.get(key)
+        if cell is None:
+            into[key] = list(values)
+        else:
+            for i, value in enumerate(values):
+                cell[i] += value
+
+
+def _pass(filters: ReportFilters, since: date | None, *, competences: bool, count_pairs: bool) -> _Sums:
     """One statement, one pass over the period's monthly rows, summed along every grouping at
-    once (GROUPING SETS on PostgreSQL, a union of GROUP BYs elsewhere); the pairs are counted
-    in the database, so that only a few thousand rows travel. `since`: also tell which
-    organisations exchanged from that month on (it must lie within the period); `competences`:
-    also sum by competence."""
-    partnerships = _partnerships_from_pairs(filters)
+    once (GROUPING SETS on PostgreSQL, a union of GROUP BYs elsewhere); the pairs, when
+    counted, are counted in the database, so that only a few thousand rows travel."""
     filtered = filters.filters_organisations
     groupings = []
     for name, keys in GROUPINGS:
-        if name == "pair" and partnerships is not None:
+        if name == "pair" and not count_pairs:
             continue
         keys = tuple(key for key in keys if (filtered or key not in ("p_in", "r_in"))
                      and (competences or key != "competence_id"))
@@ -520,7 +556,7 @@ def period_totals(filters: ReportFilters, *, since: date | None = None, competen
                       *(base.c[key] if key in names else sa.null().label(key) for key in KEYS), *sums)
             .group_by(*(base.c[k] for k in names)) for _name, names in groupings))
     ids = {name: _grouping_id(keys, used) for name, keys in groupings}
-    if partnerships is None:  # the pairs are counted in the database: only their number travels
+    if count_pairs:  # only their number travels
         g = grouped.cte("g")
         statement = sa.union_all(
             sa.select(g).where(g.c.gid != ids["pair"]),
@@ -528,42 +564,95 @@ def period_totals(filters: ReportFilters, *, since: date | None = None, competen
                       sa.literal(0), sa.literal(0)).where(g.c.gid == ids["pair"], g.c.c > 0, g.c.lo > 0))
     else:
         statement = grouped
-    months: dict = defaultdict(lambda: [0, 0, 0])  # month → [minutes, exchanges, fund minutes]
-    by_competence: dict = defaultdict(lambda: [0, 0])
-    stage_pairs: dict = {}  # class → [minutes, exchanges]
-    totals = PeriodTotals([], [], {}, {}, {}, 0, partnerships or 0, set() if since else None)
-    given, received, recent = totals.given, totals.received, totals.recently_active
+    result = _Sums()
+    months, by_competence, classes = result.months, result.competences, result.classes
+    given, received = result.given, result.received
     given_id, received_id, detail_id = ids["given"], ids["received"], ids["detail"]
     # Plain tuples: the two organisation groupings are thousands of rows.
     for gid, month, competence_id, p, p_in, r, r_in, cls, _lo, _hi, m, c, f, rc in _with_memory(statement):
         if gid == given_id:
-            if c and c > 0 and p and (p_in or not filtered):
-                given[p] = int(m)
-                if since and rc > 0:
-                    recent.add(p)
+            if p and (p_in or not filtered):
+                given[p] = [int(m or 0), int(c or 0), int(rc or 0)]
         elif gid == received_id:
-            if c and c > 0 and r and (r_in or not filtered):
-                received[r] = int(m)
-                if since and rc > 0:
-                    recent.add(r)
+            if r and (r_in or not filtered):
+                received[r] = [int(m or 0), int(c or 0), int(rc or 0)]
         elif gid == detail_id:
-            # Summed along each axis before any test: an exchange and its correction cancel
-            # out only in their sum.
             m, c = int(m or 0), int(c or 0)
-            cell = months[month]
+            month = month if isinstance(month, date) else date.fromisoformat(month)
+            cell = months.get(month)
+            if cell is None:
+                cell = months[month] = [0, 0, 0]
             cell[0] += m
             cell[1] += c
             cell[2] += int(f or 0)
             if competences:
-                cell = by_competence[competence_id]
+                cell = by_competence.get(competence_id)
+                if cell is None:
+                    cell = by_competence[competence_id] = [0, 0]
                 cell[0] += m
                 cell[1] += c
-            cell = stage_pairs.setdefault(cls, [0, 0])
+            cell = classes.get(cls)
+            if cell is None:
+                cell = classes[cls] = [0, 0]
             cell[0] += m
             cell[1] += c
         else:  # the pairs
-            totals.partnerships = int(m)
-    for cls, (m, c) in stage_pairs.items():
+            result.pairs = int(m)
+    return result
+
+
+def _closed_part(filters: ReportFilters, since: date | None) -> tuple[_Sums, date] | None:
+    """The sums of the period's months that the rollup of closed months holds, and the
+    rollup's boundary, when it can be read for these filters (`sem.reports.rollup`); None
+    when it cannot."""
+    from sem.reports import rollup
+
+    value = rollup.value_of(filters)
+    if value is None:
+        return None
+    boundary = rollup.usable()
+    if boundary is None or filters.month_from >= boundary:
+        return None
+    part = rollup.closed_part(value, filters.month_from, min(filters.month_to, add_months(boundary, -1)),
+                              since=since, organisation_ids=filters.organisation_ids()
+                              if filters.filters_organisations else None)
+    return _Sums(part.months, part.competences, part.classes, part.given, part.received), boundary
+
+
+def period_totals(filters: ReportFilters, *, since: date | None = None, competences: bool = True,
+                  rollup: bool = True) -> PeriodTotals:
+    """Every sum the dashboard and the home page need over a period. The months before the
+    rollup's boundary come from the rollup of closed months when it is up to date (and the
+    partnerships can be counted from the pairs' months), the others from one pass over the
+    monthly table. `since`: also tell which organisations exchanged from that month on (it
+    must lie within the period); `competences`: also sum by competence; `rollup`: False to
+    sum the whole period from the monthly table."""
+    partnerships = _partnerships_from_pairs(filters)
+    closed = _closed_part(filters, since) if rollup and partnerships is not None else None
+    if closed is None:
+        sums = _pass(filters, since, competences=competences, count_pairs=partnerships is None)
+        partnerships = sums.pairs if partnerships is None else partnerships
+    else:
+        sums, boundary = closed
+        if filters.month_to >= boundary:  # the months after the rollup's, from the monthly table
+            live = _pass(replace(filters, month_from=boundary), max(since, boundary) if since else None,
+                         competences=competences, count_pairs=False)
+            for name in ("months", "competences", "classes", "given", "received"):
+                _add(getattr(sums, name), getattr(live, name))
+    return _finish(filters, sums, partnerships or 0, since, competences)
+
+
+def _finish(filters: ReportFilters, sums: _Sums, partnerships: int, since: date | None,
+            competences: bool) -> PeriodTotals:
+    totals = PeriodTotals([], [], {}, {}, {}, 0, partnerships, set() if since else None)
+    recent = totals.recently_active
+    for sides, into in ((sums.given, totals.given), (sums.received, totals.received)):
+        for org_id, (m, c, rc) in sides.items():
+            if c > 0:
+                into[org_id] = m
+                if since and rc > 0:
+                    recent.add(org_id)
+    for cls, (m, c) in sums.classes.items():
         pair = stage_pair(cls)
         if pair is None or c <= 0:
             continue
@@ -572,10 +661,9 @@ def period_totals(filters: ReportFilters, *, since: date | None = None, competen
         cell[1] += c
         if pair[2]:
             totals.same_sector_minutes += m
-    totals.competences = [(cid, m, c) for cid, (m, c) in by_competence.items() if c > 0]
-    sums_by_month = {(month if isinstance(month, date) else date.fromisoformat(month)): cell
-                     for month, cell in months.items()}
-    totals.months = [MonthRow(month, *sums_by_month[month]) if month in sums_by_month else MonthRow(month)
+    if competences:
+        totals.competences = [(cid, m, c) for cid, (m, c) in sums.competences.items() if c > 0]
+    totals.months = [MonthRow(month, *sums.months[month]) if month in sums.months else MonthRow(month)
                      for month in filters.months]
     return totals
 

@@ -17,6 +17,7 @@ from sem.mail.jobs import digest_job, send_mail_job
 from sem.market import services as market
 from sem.matching.jobs import match
 from sem.members import services as members
+from sem.reports import rollup
 
 
 def remind() -> str:
@@ -39,10 +40,16 @@ def expire() -> str:
     return f"{warned} post(s) warned, {expired} expired"
 
 
+def reports() -> str:
+    """Build the reports' rollup of closed months again when it no longer matches the data."""
+    return rollup.refresh()
+
+
 JOBS: dict[str, Callable[[], str]] = {
     "remind": remind,
     "expire": expire,
     "match": match,
     "send-mail": send_mail_job,
     "digest": digest_job,
+    "reports": reports,
 }

@@ -21,7 +21,7 @@ from sem.scheduler.models import JobRun, RunStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 # Every default job off: only the test's job fires, every second, in periods of one second.
-SCHEDULE = {"match": "off", "expire": "off", "remind": "off", "digest": "off", "send-mail": "off",
+SCHEDULE = {"match": "off", "expire": "off", "remind": "off", "digest": "off", "send-mail": "off", "reports": "off",
             "tick": "* * * * * *"}
 
 

@@ -1,0 +1,264 @@
+"""The rollup of closed months: the dashboard's sums over every month before last month,
+computed once, so that a long period reads a few thousand rows instead of a million.
+
+At federation size the monthly table holds about one row per exchange (a month's provider,
+recipient and competence are nearly always new), so ten years of dashboard summed a million
+rows on every cold request. For the months before `RollupState.boundary` the rollup keeps:
+- `RollupHours`: sums by month and competence and by month and stage class, for every
+  exchange and for the exchanges touching each sector or public and each commune (the
+  dashboard's single filters);
+- `RollupOrganisation`: each organisation's running totals of hours given and received.
+`sem.reports.queries.period_totals` reads these for the closed part of a period, sums the
+monthly table for the rest (the last two or three months) and adds the two.
+
+It is read only while it still matches what it was computed from (`usable`):
+- the closed months: a ledger transaction that changes a month before last month raises
+  `RollupState.past_version` in its own database transaction (`note_change`), and so does a
+  rebuild of the monthly table; the build records the value it read *before* reading the
+  months, so a change committed during the build makes it stale rather than wrong;
+- the boundary lies two months before the build: a transaction still open when the month
+  turned raises the counter for any month the rollup holds;
+- the organisations' stages, communes and vocabulary links (the classes and filters): the
+  counter that triggers raise whenever one changes (`report_profile_version`), read first too.
+Otherwise the dashboard sums the monthly table over the whole period, as it always can, and
+the scheduler's "reports" job builds the rollup again.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from sem.core.db import utcnow
+from sem.extensions import db
+from sem.ledger.models import TransactionKind
+from sem.members.models import Organisation, organisation_term
+from sem.reports import queries
+from sem.reports.aggregate import STATE_ID, month_of, upsert_state
+from sem.reports.models import MonthlyHours, RollupHours, RollupOrganisation, RollupState
+
+EXCHANGE = TransactionKind.EXCHANGE.value
+ALL = "*"  # the value of every exchange (no organisation filter)
+
+
+def boundary_for(now: datetime | None = None) -> date:
+    """The first month a rollup built now leaves out: one month earlier than `aggregate.closed_before`,
+    so that a transaction that began last month is covered too."""
+    return queries.add_months(month_of(now or utcnow()), -2)
+
+
+# --- what the rollup was computed from ----------------------------------------------------------
+
+
+# Not a model (a migration makes it, with its triggers): read as a plain table.
+_PROFILES = sa.table("report_profile_version", sa.column("id"), sa.column("n"))
+PROFILE_VERSION = sa.select(_PROFILES.c.n).where(_PROFILES.c.id == 1)
+
+
+def usable() -> date | None:
+    """The rollup's boundary when it matches the data (months before it can be read from
+    it), else None."""
+    state = RollupState.__table__
+    row = db.session.execute(sa.select(state.c.boundary, state.c.built_version, state.c.past_version,
+                                       state.c.profile_version, PROFILE_VERSION.scalar_subquery())
+                             .where(state.c.id == STATE_ID)).first()
+    if row is None or row[0] is None or row[1] != row[2] or row[3] != row[4]:
+        return None
+    return date.fromisoformat(row[0]) if isinstance(row[0], str) else row[0]
+
+
+# --- building ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Built:
+    boundary: date
+    hours_rows: int
+    organisation_rows: int
+
+
+def _values():
+    """(organisation, value): "*" for each, "t" + each vocabulary term, "c" + the commune."""
+    org, ot = Organisation.__table__, organisation_term
+    return sa.union_all(
+        sa.select(org.c.id.label("org"), sa.literal(ALL).label("value")),
+        sa.select(ot.c.organisation_id, sa.literal("t") + sa.cast(ot.c.term_id, sa.String)),
+        sa.select(org.c.id, sa.literal("c") + org.c.commune)).cte("ov")
+
+
+def value_of(filters: "queries.ReportFilters") -> str | None:
+    """The rollup's value for the filters: "*" without any, one for a single filter, None for
+    two or more (those read the monthly table)."""
+    chosen = [f"t{filters.sector_id}" if filters.sector_id else None,
+              f"t{filters.public_id}" if filters.public_id else None,
+              f"c{filters.commune}" if filters.commune else None]
+    chosen = [value for value in chosen if value]
+    if not chosen:
+        return ALL
+    return chosen[0] if len(chosen) == 1 else None
+
+
+def _build_hours(first: date, boundary: date) -> None:
+    rows = queries.period_rows(queries.ReportFilters(first, queries.add_months(boundary, -1)), None).cte("base")
+    ov = _values()
+    a, b, again = ov.alias("a"), ov.alias("b"), ov.alias("again")
+    columns = (rows.c.month, rows.c.competence_id, rows.c.cls, rows.c.minutes, rows.c.count, rows.c.fund_minutes)
+    # An exchange counts once for each value of either side: the provider's values, then the
+    # recipient's that the provider does not have.
+    contributions = sa.union_all(
+        sa.select(a.c.value, *columns).select_from(rows.join(a, a.c.org == rows.c.p)),
+        sa.select(b.c.value, *columns).select_from(rows.join(b, b.c.org == rows.c.r))
+        .where(~sa.exists().where(again.c.org == rows.c.p, again.c.value == b.c.value))).subquery("contributions")
+    c = contributions.c
+    sums = (sa.func.sum(c.minutes), sa.func.sum(c.count), sa.func.sum(c.fund_minutes))
+    if db.session.get_bind().dialect.name == "postgresql":
+        grouped = (sa.select(c.value, c.month, sa.func.grouping(c.competence_id), c.competence_id, c.cls, *sums)
+                   .group_by(sa.func.grouping_sets(sa.tuple_(c.value, c.month, c.competence_id),
+                                                   sa.tuple_(c.value, c.month, c.cls))))
+    else:
+        grouped = sa.union_all(
+            sa.select(c.value, c.month, sa.literal(0), c.competence_id, sa.null(), *sums)
+            .group_by(c.value, c.month, c.competence_id),
+            sa.select(c.value, c.month, sa.literal(1), sa.null(), c.cls, *sums).group_by(c.value, c.month, c.cls))
+    table = RollupHours.__table__
+    db.session.execute(sa.insert(table).from_select(
+        ["value", "month", "grouping", "competence_id", "cls", "minutes", "count", "fund_minutes"], grouped))
+
+
+def _build_organisations(first: date, boundary: date) -> None:
+    mh = MonthlyHours.__table__
+    closed = sa.and_(mh.c.kind == EXCHANGE, mh.c.month < boundary)
+    zero = sa.literal(0)
+    sides = sa.union_all(
+        sa.select(mh.c.provider_id.label("org"), mh.c.month, mh.c.minutes.label("gm"), mh.c.count.label("gc"),
+                  zero.label("rm"), zero.label("rc")).where(closed, mh.c.provider_id > 0),
+        sa.select(mh.c.recipient_id, mh.c.month, zero, zero, mh.c.minutes, mh.c.count)
+        .where(closed, mh.c.recipient_id > 0)).subquery("sides")
+    s = sides.c
+    sums = (sa.select(s.org, s.month, sa.func.sum(s.gm).label("gm"), sa.func.sum(s.gc).label("gc"),
+                      sa.func.sum(s.rm).label("rm"), sa.func.sum(s.rc).label("rc"))
+            .group_by(s.org, s.month).cte("sums"))
+    firsts = sa.select(sums.c.org, sa.func.min(sums.c.month).label("first")).group_by(sums.c.org).subquery("firsts")
+    months, month = [], first
+    while month < boundary:
+        months.append((month,))
+        month = queries.add_months(month, 1)
+    selects = [sa.select(sa.literal(month, sa.Date).label("month")) for (month,) in months]
+    every = (sa.union_all(*selects) if len(selects) > 1 else selects[0]).subquery("months")
+    grid = (sa.select(firsts.c.org, every.c.month).select_from(firsts.join(every, every.c.month >= firsts.c.first))
+            .subquery("grid"))
+    window = {"partition_by": grid.c.org, "order_by": grid.c.month}
+    running = [sa.func.sum(sa.func.coalesce(sums.c[name], 0)).over(**window) for name in ("gm", "gc", "rm", "rc")]
+    select = (sa.select(grid.c.month, grid.c.org, *running)
+              .select_from(grid.outerjoin(sums, sa.and_(sums.c.org == grid.c.org, sums.c.month == grid.c.month))))
+    db.session.execute(sa.insert(RollupOrganisation.__table__).from_select(
+        ["month", "organisation_id", "given_minutes", "given_count", "received_minutes", "received_count"], select))
+
+
+def build(now: datetime | None = None) -> Built:
+    """Compute the rollup again from the monthly table, in the current transaction (the
+    caller commits). Concurrent builds wait for each other."""
+    now = now or utcnow()
+    connection = db.session.connection()
+    table = RollupState.__table__
+    # First lock the state and read the counter: a change to the closed months committed
+    # from here on raises it after this build has read what it reads.
+    version = connection.execute(upsert_state(connection, {"past_version": table.c.past_version})).scalar()
+    profiles = connection.execute(PROFILE_VERSION).scalar()
+    boundary = boundary_for(now)
+    db.session.execute(sa.delete(RollupHours))
+    db.session.execute(sa.delete(RollupOrganisation))
+    mh = MonthlyHours
+    first = db.session.scalar(sa.select(sa.func.min(mh.month)).where(mh.kind == EXCHANGE, mh.month < boundary))
+    if isinstance(first, str):
+        first = date.fromisoformat(first)
+    if first is not None:
+        _build_hours(first, boundary)
+        _build_organisations(first, boundary)
+    connection.execute(sa.update(table).where(table.c.id == STATE_ID).values(
+        built_version=version, boundary=boundary, profile_version=profiles, built_at=now))
+    for model in (RollupHours, RollupOrganisation):
+        db.session.execute(sa.text(f"ANALYZE {model.__tablename__}"))
+    return Built(boundary, db.session.scalar(sa.select(sa.func.count()).select_from(RollupHours)),
+                 db.session.scalar(sa.select(sa.func.count()).select_from(RollupOrganisation)))
+
+
+def refresh(now: datetime | None = None) -> str:
+    """Build the rollup when it is stale or its boundary is older than a new build's would
+    be (once a month); the scheduler's "reports" job."""
+    now = now or utcnow()
+    boundary = usable()
+    if boundary is not None and boundary >= boundary_for(now):
+        return f"the rollup of the months before {boundary:%Y-%m} is up to date"
+    built = build(now)
+    return (f"rollup of the months before {built.boundary:%Y-%m} built: {built.hours_rows} row(s) of hours, "
+            f"{built.organisation_rows} of organisations")
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+@dataclass
+class ClosedPart:
+    """The rollup's sums over a run of closed months, as the period's pass gives them."""
+
+    months: dict  # month → [minutes, exchanges, fund minutes]
+    competences: dict  # competence id → [minutes, exchanges]
+    classes: dict  # stage class (None: a side is no organisation) → [minutes, exchanges]
+    given: dict  # organisation → [minutes, exchanges, exchanges since `since`]
+    received: dict
+
+
+def closed_part(value: str, month_from: date, month_to: date, *, since: date | None,
+                organisation_ids=None) -> ClosedPart:
+    """The sums of `value` over the closed months from `month_from` to `month_to` (both
+    before the boundary); `organisation_ids`: the organisations the per-member sums are kept
+    for (a subquery; None: all)."""
+    rh = RollupHours
+    in_range = sa.and_(rh.value == value, rh.month >= month_from, rh.month <= month_to)
+    statement = sa.union_all(
+        sa.select(sa.literal(0), sa.null(), rh.competence_id, sa.null(), sa.func.sum(rh.minutes),
+                  sa.func.sum(rh.count), sa.literal(0))
+        .where(in_range, rh.grouping == 0).group_by(rh.competence_id),
+        sa.select(sa.literal(1), rh.month, sa.null(), rh.cls, rh.minutes, rh.count, rh.fund_minutes)
+        .where(in_range, rh.grouping == 1))
+    part = ClosedPart({}, {}, {}, {}, {})
+    for grouping, month, competence_id, cls, minutes, count, fund in db.session.execute(statement):
+        minutes, count = int(minutes), int(count)
+        if grouping == 0:
+            part.competences[competence_id] = [minutes, count]
+            continue
+        month = date.fromisoformat(month) if isinstance(month, str) else month
+        cell = part.months.setdefault(month, [0, 0, 0])
+        cell[0] += minutes
+        cell[1] += count
+        cell[2] += int(fund)
+        cell = part.classes.setdefault(cls, [0, 0])
+        cell[0] += minutes
+        cell[1] += count
+    # Running totals: the run's sums are the last month's minus those of the month before it.
+    ro = RollupOrganisation.__table__
+    last, before, recent = ro.alias("last"), ro.alias("before"), ro.alias("recent")
+    before_month = queries.add_months(month_from, -1)
+    since_before = queries.add_months(since, -1) if since and since <= month_to else None
+    columns = [last.c.organisation_id]
+    for name in ("given_minutes", "given_count", "received_minutes", "received_count"):
+        columns.append(last.c[name] - sa.func.coalesce(before.c[name], 0))
+    joins = last.outerjoin(before, sa.and_(before.c.organisation_id == last.c.organisation_id,
+                                           before.c.month == before_month))
+    if since_before is not None:
+        joins = joins.outerjoin(recent, sa.and_(recent.c.organisation_id == last.c.organisation_id,
+                                                recent.c.month == since_before))
+        columns += [last.c.given_count - sa.func.coalesce(recent.c.given_count, 0),
+                    last.c.received_count - sa.func.coalesce(recent.c.received_count, 0)]
+    query = sa.select(*columns).select_from(joins).where(last.c.month == month_to)
+    if organisation_ids is not None:
+        query = query.where(last.c.organisation_id.in_(organisation_ids))
+    for row in db.session.execute(query):
+        org_id, gm, gc, rm, rc = row[:5]
+        recent_given, recent_received = (row[5], row[6]) if since_before is not None else (0, 0)
+        if gc or gm:
+            part.given[org_id] = [int(gm), int(gc), int(recent_given)]
+        if rc or rm:
+            part.received[org_id] = [int(rm), int(rc), int(recent_received)]
+    return part
