@@ -77,15 +77,6 @@ class Built:
     organisation_rows: int
 
 
-def _values():
-    """(organisation, value): "*" for each, "t" + each vocabulary term, "c" + the commune."""
-    org, ot = Organisation.__table__, organisation_term
-    return sa.union_all(
-        sa.select(org.c.id.label("org"), sa.literal(ALL).label("value")),
-        sa.select(ot.c.organisation_id, sa.literal("t") + sa.cast(ot.c.term_id, sa.String)),
-        sa.select(org.c.id, sa.literal("c") + org.c.commune)).cte("ov")
-
-
 def value_of(filters: "queries.ReportFilters") -> str | None:
     """The rollup's value for the filters: "*" without any, one for a single filter, None for
     two or more (those read the monthly table)."""
@@ -98,31 +89,55 @@ def value_of(filters: "queries.ReportFilters") -> str | None:
     return chosen[0] if len(chosen) == 1 else None
 
 
+def _by_value(rows, left: str, right: str, keys: tuple[str, ...], sums: tuple[str, ...],
+              sets: tuple[tuple[str, ...], ...]) -> sa.Select:
+    """The sums of `rows` (a CTE whose columns `left` and `right` are the two organisations)
+    along each grouping set of `keys`, for every value: "*" (every row), "t" + a term (the rows
+    either side of which has it) and "c" + a commune, each row once per value. Columns: value,
+    grouping (the set's place in `sets`), the keys (NULL when not in the set) and the sums."""
+    ot, org = organisation_term, Organisation.__table__
+    left_id, right_id = rows.c[left], rows.c[right]
+    columns = [rows.c[name] for name in keys + sums]
+    # One join per kind of value rather than one on a union of them: the planner can then
+    # count what each join gives (it took a million rows for a hundred million and sorted).
+    lt, rt, again = ot.alias("lt"), ot.alias("rt"), ot.alias("again")
+    terms = sa.union_all(
+        sa.select(lt.c.term_id.label("key"), *columns).select_from(rows.join(lt, lt.c.organisation_id == left_id)),
+        sa.select(rt.c.term_id, *columns).select_from(rows.join(rt, rt.c.organisation_id == right_id))
+        .where(~sa.exists().where(again.c.organisation_id == left_id, again.c.term_id == rt.c.term_id)))
+    lo, ro = org.alias("lo"), org.alias("ro")
+    communes = sa.union_all(
+        sa.select(lo.c.commune.label("key"), *columns).select_from(rows.join(lo, lo.c.id == left_id)),
+        sa.select(ro.c.commune, *columns)
+        .select_from(rows.join(ro, ro.c.id == right_id).outerjoin(lo, lo.c.id == left_id))
+        .where(sa.or_(lo.c.id.is_(None), ro.c.commune != lo.c.commune)))
+    star = sa.select(sa.literal(ALL).label("key"), *columns)
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    distinguishing = [name for name in sets[0] if any(name not in other for other in sets)]
+    parts = []
+    for source, value in ((star, lambda key: key), (terms, lambda key: sa.literal("t") + sa.cast(key, sa.String)),
+                          (communes, lambda key: sa.literal("c") + key)):
+        c = source.subquery().c
+        totals = [sa.func.sum(c[name]) for name in sums]
+        if postgresql and len(sets) > 1:
+            parts.append(sa.select(value(c.key), sa.func.grouping(*(c[name] for name in distinguishing)),
+                                   *(c[name] for name in keys), *totals)
+                         .group_by(sa.func.grouping_sets(*(sa.tuple_(c.key, *(c[name] for name in names))
+                                                          for names in sets))))
+            continue
+        for n, names in enumerate(sets):
+            parts.append(sa.select(value(c.key), sa.literal(n), *(c[name] if name in names else sa.null()
+                                                                  for name in keys), *totals)
+                         .group_by(c.key, *(c[name] for name in names)))
+    return sa.union_all(*parts)
+
+
 def _build_hours(first: date, boundary: date) -> None:
     rows = queries.period_rows(queries.ReportFilters(first, queries.add_months(boundary, -1)), None).cte("base")
-    ov = _values()
-    a, b, again = ov.alias("a"), ov.alias("b"), ov.alias("again")
-    columns = (rows.c.month, rows.c.competence_id, rows.c.cls, rows.c.minutes, rows.c.count, rows.c.fund_minutes)
-    # An exchange counts once for each value of either side: the provider's values, then the
-    # recipient's that the provider does not have.
-    contributions = sa.union_all(
-        sa.select(a.c.value, *columns).select_from(rows.join(a, a.c.org == rows.c.p)),
-        sa.select(b.c.value, *columns).select_from(rows.join(b, b.c.org == rows.c.r))
-        .where(~sa.exists().where(again.c.org == rows.c.p, again.c.value == b.c.value))).subquery("contributions")
-    c = contributions.c
-    sums = (sa.func.sum(c.minutes), sa.func.sum(c.count), sa.func.sum(c.fund_minutes))
-    if db.session.get_bind().dialect.name == "postgresql":
-        grouped = (sa.select(c.value, c.month, sa.func.grouping(c.competence_id), c.competence_id, c.cls, *sums)
-                   .group_by(sa.func.grouping_sets(sa.tuple_(c.value, c.month, c.competence_id),
-                                                   sa.tuple_(c.value, c.month, c.cls))))
-    else:
-        grouped = sa.union_all(
-            sa.select(c.value, c.month, sa.literal(0), c.competence_id, sa.null(), *sums)
-            .group_by(c.value, c.month, c.competence_id),
-            sa.select(c.value, c.month, sa.literal(1), sa.null(), c.cls, *sums).group_by(c.value, c.month, c.cls))
-    table = RollupHours.__table__
-    db.session.execute(sa.insert(table).from_select(
-        ["value", "month", "grouping", "competence_id", "cls", "minutes", "count", "fund_minutes"], grouped))
+    grouped = _by_value(rows, "p", "r", ("month", "competence_id", "cls"), ("minutes", "count", "fund_minutes"),
+                        (("month", "competence_id"), ("month", "cls")))
+    db.session.execute(sa.insert(RollupHours.__table__).from_select(
+        ["value", "grouping", "month", "competence_id", "cls", "minutes", "count", "fund_minutes"], grouped))
 
 
 def _build_organisations(first: date, boundary: date) -> None:
@@ -166,6 +181,8 @@ def build(now: datetime | None = None) -> Built:
     version = connection.execute(upsert_state(connection, {"past_version": table.c.past_version})).scalar()
     profiles = connection.execute(PROFILE_VERSION).scalar()
     boundary = boundary_for(now)
+    if connection.dialect.name == "postgresql":  # hash tables in memory for the million rows' sums
+        connection.execute(sa.text("SET LOCAL work_mem = '256MB'"))
     db.session.execute(sa.delete(RollupHours))
     db.session.execute(sa.delete(RollupOrganisation))
     mh = MonthlyHours
