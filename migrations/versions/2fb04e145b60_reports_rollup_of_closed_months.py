@@ -1,9 +1,10 @@
 """reports rollup of closed months
 
-Three derived tables (sem/reports/rollup.py): the exchange hours of the months before last
+Four derived tables (sem/reports/rollup.py): the exchange hours of the months before last
 month summed by month and competence and by month and stage class, for every exchange and for
-each sector, public and commune; each organisation's running totals; and one state row (not
-created here: no row means never built). An index on the pairs' high side, for counting the
+each sector, public and commune; the pairs that exchanged each month by their previous month;
+each organisation's running totals; and one state row (not created here: no row means never
+built). An index on the pairs' high side, for counting the
 partnerships of the members that match a filter.
 
 And `report_profile_version`, one row whose `n` triggers raise whenever an organisation's
@@ -59,6 +60,17 @@ def upgrade():
     sa.Column('received_count', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('month', 'organisation_id', name=op.f('pk_report_rollup_organisation'))
     )
+    op.create_table('report_rollup_pairs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('value', sa.String(length=120), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('previous_month', sa.Date(), nullable=True),
+    sa.Column('pairs', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report_rollup_pairs'))
+    )
+    with op.batch_alter_table('report_rollup_pairs', schema=None) as batch_op:
+        batch_op.create_index('ix_report_rollup_pairs_value_month', ['value', 'month'], unique=False)
+
     op.create_table('report_rollup_state',
     sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('past_version', sa.BigInteger(), nullable=False),
@@ -103,6 +115,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_report_pair_months_high_id'))
 
     op.drop_table('report_rollup_state')
+    with op.batch_alter_table('report_rollup_pairs', schema=None) as batch_op:
+        batch_op.drop_index('ix_report_rollup_pairs_value_month')
+
+    op.drop_table('report_rollup_pairs')
     op.drop_table('report_rollup_organisation')
     with op.batch_alter_table('report_rollup_hours', schema=None) as batch_op:
         batch_op.drop_index('ix_report_rollup_hours_value_month')

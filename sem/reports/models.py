@@ -111,3 +111,20 @@ class RollupOrganisation(db.Model):
     given_count: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     received_minutes: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     received_count: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class RollupPairs(db.Model):
+    """The closed months' partnerships: how many pairs of organisations exchanged in `month`
+    whose previous month of exchanges was `previous_month` (NULL: none before), for every
+    pair (`value` "*") and for the pairs touching each sector, public or commune (as in
+    `RollupHours`). The pairs of a run of closed months are those of its months whose previous
+    month lies before the run."""
+
+    __tablename__ = "report_rollup_pairs"
+    __table_args__ = (sa.Index("ix_report_rollup_pairs_value_month", "value", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[str] = mapped_column(sa.String(120))
+    month: Mapped[date] = mapped_column(sa.Date)
+    previous_month: Mapped[date | None] = mapped_column(sa.Date)
+    pairs: Mapped[int] = mapped_column(sa.BigInteger, default=0)

@@ -601,37 +601,40 @@ def _pass(filters: ReportFilters, since: date | None, *, competences: bool, coun
     return result
 
 
-def _closed_part(filters: ReportFilters, since: date | None) -> tuple[_Sums, date] | None:
+def _closed_part(filters: ReportFilters, since: date | None, *,
+                 count_pairs: bool) -> tuple[_Sums, date] | None:
     """The sums of the period's months that the rollup of closed months holds, and the
     rollup's boundary, when it can be read for these filters (`sem.reports.rollup`); None
-    when it cannot."""
+    when it cannot. `count_pairs`: the partnerships too, which it can for a period that ends
+    before the boundary."""
     from sem.reports import rollup
 
     value = rollup.value_of(filters)
     if value is None:
         return None
     boundary = rollup.usable()
-    if boundary is None or filters.month_from >= boundary:
+    if boundary is None or filters.month_from >= boundary or (count_pairs and filters.month_to >= boundary):
         return None
-    part = rollup.closed_part(value, filters.month_from, min(filters.month_to, add_months(boundary, -1)),
-                              since=since, organisation_ids=filters.organisation_ids()
-                              if filters.filters_organisations else None)
-    return _Sums(part.months, part.competences, part.classes, part.given, part.received), boundary
+    last_closed = min(filters.month_to, add_months(boundary, -1))
+    part = rollup.closed_part(value, filters.month_from, last_closed, since=since,
+                              organisation_ids=filters.organisation_ids() if filters.filters_organisations else None)
+    sums = _Sums(part.months, part.competences, part.classes, part.given, part.received)
+    if count_pairs:
+        sums.pairs = rollup.closed_partnerships(value, filters.month_from, last_closed)
+    return sums, boundary
 
 
 def period_totals(filters: ReportFilters, *, since: date | None = None, competences: bool = True,
                   rollup: bool = True) -> PeriodTotals:
     """Every sum the dashboard and the home page need over a period. The months before the
-    rollup's boundary come from the rollup of closed months when it is up to date (and the
-    partnerships can be counted from the pairs' months), the others from one pass over the
-    monthly table. `since`: also tell which organisations exchanged from that month on (it
-    must lie within the period); `competences`: also sum by competence; `rollup`: False to
-    sum the whole period from the monthly table."""
+    rollup's boundary come from the rollup of closed months when it is up to date, the others
+    from one pass over the monthly table. `since`: also tell which organisations exchanged
+    from that month on (it must lie within the period); `competences`: also sum by
+    competence; `rollup`: False to sum the whole period from the monthly table."""
     partnerships = _partnerships_from_pairs(filters)
-    closed = _closed_part(filters, since) if rollup and partnerships is not None else None
+    closed = _closed_part(filters, since, count_pairs=partnerships is None) if rollup else None
     if closed is None:
         sums = _pass(filters, since, competences=competences, count_pairs=partnerships is None)
-        partnerships = sums.pairs if partnerships is None else partnerships
     else:
         sums, boundary = closed
         if filters.month_to >= boundary:  # the months after the rollup's, from the monthly table
@@ -639,7 +642,8 @@ def period_totals(filters: ReportFilters, *, since: date | None = None, competen
                          competences=competences, count_pairs=False)
             for name in ("months", "competences", "classes", "given", "received"):
                 _add(getattr(sums, name), getattr(live, name))
-    return _finish(filters, sums, partnerships or 0, since, competences)
+    return _finish(filters, sums, (sums.pairs or 0) if partnerships is None else partnerships, since,
+                   competences)
 
 
 def _finish(filters: ReportFilters, sums: _Sums, partnerships: int, since: date | None,

@@ -7,7 +7,9 @@ rows on every cold request. For the months before `RollupState.boundary` the rol
 - `RollupHours`: sums by month and competence and by month and stage class, for every
   exchange and for the exchanges touching each sector or public and each commune (the
   dashboard's single filters);
-- `RollupOrganisation`: each organisation's running totals of hours given and received.
+- `RollupOrganisation`: each organisation's running totals of hours given and received;
+- `RollupPairs`: how many pairs exchanged in each month, by the pair's previous month, so
+  that the partnerships of any run of closed months are one sum.
 `sem.reports.queries.period_totals` reads these for the closed part of a period, sums the
 monthly table for the rest (the last two or three months) and adds the two.
 
@@ -35,7 +37,7 @@ from sem.ledger.models import TransactionKind
 from sem.members.models import Organisation, organisation_term
 from sem.reports import queries
 from sem.reports.aggregate import STATE_ID, month_of, upsert_state
-from sem.reports.models import MonthlyHours, RollupHours, RollupOrganisation, RollupState
+from sem.reports.models import MonthlyHours, RollupHours, RollupOrganisation, RollupPairs, RollupState
 
 EXCHANGE = TransactionKind.EXCHANGE.value
 ALL = "*"  # the value of every exchange (no organisation filter)
@@ -118,16 +120,17 @@ def _by_value(rows, left: str, right: str, keys: tuple[str, ...], sums: tuple[st
     for source, value in ((star, lambda key: key), (terms, lambda key: sa.literal("t") + sa.cast(key, sa.String)),
                           (communes, lambda key: sa.literal("c") + key)):
         c = source.subquery().c
-        totals = [sa.func.sum(c[name]) for name in sums]
+        totals = [sa.func.sum(c[name]).label(name) for name in sums]
         if postgresql and len(sets) > 1:
-            parts.append(sa.select(value(c.key), sa.func.grouping(*(c[name] for name in distinguishing)),
+            parts.append(sa.select(value(c.key).label("value"),
+                                   sa.func.grouping(*(c[name] for name in distinguishing)).label("grouping"),
                                    *(c[name] for name in keys), *totals)
                          .group_by(sa.func.grouping_sets(*(sa.tuple_(c.key, *(c[name] for name in names))
                                                           for names in sets))))
             continue
         for n, names in enumerate(sets):
-            parts.append(sa.select(value(c.key), sa.literal(n), *(c[name] if name in names else sa.null()
-                                                                  for name in keys), *totals)
+            parts.append(sa.select(value(c.key).label("value"), sa.literal(n).label("grouping"),
+                                   *(c[name] if name in names else sa.null().label(name) for name in keys), *totals)
                          .group_by(c.key, *(c[name] for name in names)))
     return sa.union_all(*parts)
 
@@ -138,6 +141,24 @@ def _build_hours(first: date, boundary: date) -> None:
                         (("month", "competence_id"), ("month", "cls")))
     db.session.execute(sa.insert(RollupHours.__table__).from_select(
         ["value", "grouping", "month", "competence_id", "cls", "minutes", "count", "fund_minutes"], grouped))
+
+
+def _build_pairs(boundary: date) -> None:
+    """Each pair's months with exchanges that stand (a month's exchanges of a pair never sum
+    below zero: a correction cancels an exchange of its own month), with the month before."""
+    mh = MonthlyHours.__table__
+    p, r = mh.c.provider_id, mh.c.recipient_id
+    low, high = sa.case((p < r, p), else_=r), sa.case((p < r, r), else_=p)
+    months = (sa.select(low.label("lo"), high.label("hi"), mh.c.month)
+              .where(mh.c.kind == EXCHANGE, mh.c.month < boundary, p > 0, r > 0)
+              .group_by(low, high, mh.c.month).having(sa.func.sum(mh.c.count) > 0).subquery("pair_months"))
+    previous = sa.func.lag(months.c.month).over(partition_by=(months.c.lo, months.c.hi), order_by=months.c.month)
+    rows = sa.select(months.c.lo, months.c.hi, months.c.month, previous.label("previous_month"),
+                     sa.literal(1).label("n")).cte("pairs")
+    grouped = _by_value(rows, "lo", "hi", ("month", "previous_month"), ("n",), (("month", "previous_month"),))
+    g = grouped.subquery()
+    db.session.execute(sa.insert(RollupPairs.__table__).from_select(
+        ["value", "month", "previous_month", "pairs"], sa.select(g.c.value, g.c.month, g.c.previous_month, g.c.n)))
 
 
 def _build_organisations(first: date, boundary: date) -> None:
@@ -183,18 +204,19 @@ def build(now: datetime | None = None) -> Built:
     boundary = boundary_for(now)
     if connection.dialect.name == "postgresql":  # hash tables in memory for the million rows' sums
         connection.execute(sa.text("SET LOCAL work_mem = '256MB'"))
-    db.session.execute(sa.delete(RollupHours))
-    db.session.execute(sa.delete(RollupOrganisation))
+    for model in (RollupHours, RollupOrganisation, RollupPairs):
+        db.session.execute(sa.delete(model))
     mh = MonthlyHours
     first = db.session.scalar(sa.select(sa.func.min(mh.month)).where(mh.kind == EXCHANGE, mh.month < boundary))
     if isinstance(first, str):
         first = date.fromisoformat(first)
     if first is not None:
         _build_hours(first, boundary)
+        _build_pairs(boundary)
         _build_organisations(first, boundary)
     connection.execute(sa.update(table).where(table.c.id == STATE_ID).values(
         built_version=version, boundary=boundary, profile_version=profiles, built_at=now))
-    for model in (RollupHours, RollupOrganisation):
+    for model in (RollupHours, RollupOrganisation, RollupPairs):
         db.session.execute(sa.text(f"ANALYZE {model.__tablename__}"))
     return Built(boundary, db.session.scalar(sa.select(sa.func.count()).select_from(RollupHours)),
                  db.session.scalar(sa.select(sa.func.count()).select_from(RollupOrganisation)))
@@ -279,3 +301,12 @@ def closed_part(value: str, month_from: date, month_to: date, *, since: date | N
         if rc or rm:
             part.received[org_id] = [int(rm), int(rc), int(recent_received)]
     return part
+
+
+def closed_partnerships(value: str, month_from: date, month_to: date) -> int:
+    """The pairs (of `value`) that exchanged in a run of closed months: those of its months
+    whose previous month of exchanges lies before the run."""
+    rp = RollupPairs
+    return int(db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(rp.pairs), 0)).where(
+        rp.value == value, rp.month >= month_from, rp.month <= month_to,
+        sa.or_(rp.previous_month.is_(None), rp.previous_month < month_from))))

@@ -27,7 +27,12 @@ def _filters(world) -> list[ReportFilters]:
             ReportFilters.default(sector_id=world.culture), ReportFilters.default(sector_id=world.social_action),
             ReportFilters(**everything, public_id=world.children), ReportFilters(**everything, commune="ixelles"),
             ReportFilters(**everything, commune="forest"), ReportFilters(**everything, commune="nowhere"),
-            ReportFilters(**everything, sector_id=world.social_action, commune="ixelles")]
+            ReportFilters(**everything, sector_id=world.social_action, commune="ixelles"),
+            # Periods of closed months alone: their partnerships come from the rollup too.
+            ReportFilters(date(2026, 3, 1), date(2026, 5, 1)), ReportFilters(date(2026, 4, 1), date(2026, 5, 1)),
+            ReportFilters(date(2026, 5, 1), date(2026, 8, 1)), ReportFilters(date(2026, 2, 1), date(2026, 3, 1)),
+            ReportFilters(date(2026, 4, 1), date(2026, 6, 1), sector_id=world.culture),
+            ReportFilters(date(2026, 4, 1), date(2026, 4, 1), commune="schaerbeek")]
 
 
 def _same_figures(filters: ReportFilters) -> queries.PeriodTotals:
@@ -57,9 +62,25 @@ def test_the_rollup_gives_the_figures_of_the_monthly_table(ctx, world):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RollupHours).where(RollupHours.value == "*")) > 0
     for filters in _filters(world):
         two = filters.sector_id and filters.commune  # two filters: the monthly table, always
-        closed = queries._closed_part(filters, queries.inactive_since_within(filters, NOW))
+        closed = queries._closed_part(filters, queries.inactive_since_within(filters, NOW),
+                                      count_pairs=queries._partnerships_from_pairs(filters) is None)
         assert (closed is None) == bool(two), filters
         _same_figures(filters)
+    # April to October: neither end of the exchanges and past the boundary: the pairs of
+    # September and October cannot be told apart from the earlier ones', so the monthly table.
+    middle = ReportFilters(date(2026, 4, 1), date(2026, 10, 1))
+    assert queries._closed_part(middle, None, count_pairs=True) is None
+    assert _same_figures(middle).partnerships == 3
+    # By hand, the partnerships of closed months: April has {B, C} (tx2) and {A, B} (tx3, the
+    # pair's second month); {A, C} stands in May only (tx4 was reversed).
+    partnerships = {(date(2026, 3, 1), date(2026, 5, 1)): 3, (date(2026, 4, 1), date(2026, 5, 1)): 3,
+                    (date(2026, 4, 1), date(2026, 4, 1)): 2, (date(2026, 5, 1), date(2026, 8, 1)): 1,
+                    (date(2026, 1, 1), date(2026, 3, 1)): 1, (date(2026, 6, 1), date(2026, 8, 1)): 0}
+    for (start, end), expected in partnerships.items():
+        assert rollup.closed_partnerships("*", start, end) == expected, (start, end)
+        assert _same_figures(ReportFilters(start, end)).partnerships == expected
+    assert rollup.closed_partnerships(f"t{world.culture}", date(2026, 4, 1), date(2026, 5, 1)) == 2  # B's
+    assert rollup.closed_partnerships("cixelles", date(2026, 5, 1), date(2026, 5, 1)) == 1  # {A, C}, once
     # By hand, everything since January: tx1, tx2, tx3, tx5 and tx6 (tx4 was reversed).
     totals = _same_figures(ReportFilters(date(2026, 1, 1), queries.month_of(NOW)))
     assert (sum(m.minutes for m in totals.months), sum(m.exchanges for m in totals.months)) == (375, 5)
