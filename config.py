@@ -146,6 +146,9 @@ class Config:
     # Reports: how long a worker keeps the heaviest figures (keyed by a fingerprint of the
     # data, so a new transaction shows at once); 0 computes them on every request.
     REPORTS_CACHE_SECONDS = _int("REPORTS_CACHE_SECONDS", 600)
+    # Read the closed months from the reports' rollup (sem/reports/rollup.py) when it is up to
+    # date; 0 (false) sums every period from the monthly table (to compare, or to rule the rollup out).
+    REPORTS_ROLLUP = _bool("REPORTS_ROLLUP", True)
     # The directory page's content for anonymous visitors, per worker, keyed by every input
     # and the directory's data version (sem/market/directory_cache.py); 0 turns it off.
     DIRECTORY_CACHE = _bool("DIRECTORY_CACHE", True)

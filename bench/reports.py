@@ -15,7 +15,9 @@ time: the request in-process, no network).
 Options: --organisations N --transactions N --months N --keep (keep the database) --reuse
 (the database given by DATABASE_URL is already loaded: only rebuild and time) --no-rebuild
 (with --reuse: the figures are built too) --runs N (timed requests per page) --pages TEXT
-(only the pages whose label contains TEXT, e.g. "dashboard").
+(only the pages whose label contains TEXT, e.g. "dashboard") --no-rollup (sum every period
+from the monthly table; by default the rollup of closed months is built after the monthly
+figures, or with --no-rebuild when it is missing or stale).
 
     DATABASE_URL=…/sem_fed .venv/bin/python bench/reports.py --reuse --no-rebuild --runs 9 --pages dashboard
 
@@ -218,6 +220,8 @@ def main() -> int:
     parser.add_argument("--no-rebuild", action="store_true", help="with --reuse: the monthly figures are built")
     parser.add_argument("--runs", type=int, default=5, help="timed requests per page (3 for the slowest pages)")
     parser.add_argument("--pages", default="", help="only the pages whose label contains this (e.g. dashboard)")
+    parser.add_argument("--no-rollup", action="store_true",
+                        help="sum every period from the monthly table (REPORTS_ROLLUP=0), to compare")
     args = parser.parse_args()
 
     from tests.pg_database import main as pg_database
@@ -240,7 +244,8 @@ def main() -> int:
         from sem.extensions import db
 
         app = create_app(Config, SECRET_KEY="bench",  # noqa: S106 - a throw-away database
-                         SESSION_COOKIE_SECURE=False, SQLALCHEMY_DATABASE_URI=url)
+                         SESSION_COOKIE_SECURE=False, SQLALCHEMY_DATABASE_URI=url,
+                         REPORTS_ROLLUP=not args.no_rollup)
         if not args.reuse:
             with app.app_context():
                 upgrade(directory=str(ROOT / "migrations"))
@@ -251,7 +256,7 @@ def main() -> int:
         import sqlalchemy as sa
 
         from sem.members.models import Person
-        from sem.reports import aggregate
+        from sem.reports import aggregate, rollup
 
         with app.app_context():
             if not args.no_rebuild:
@@ -262,6 +267,12 @@ def main() -> int:
                 started = time.perf_counter()
                 check = aggregate.check()
                 log(f"check: {'ok' if check.ok else 'DIFFERENT'} in {time.perf_counter() - started:.1f} s")
+            if not args.no_rollup and (not args.no_rebuild or rollup.usable() is None):
+                started = time.perf_counter()
+                built = rollup.build()
+                db.session.commit()
+                log(f"rollup of the months before {built.boundary:%Y-%m}: {built.hours_rows} rows of hours, "
+                    f"{built.organisation_rows} of organisations in {time.perf_counter() - started:.1f} s")
             entries = db.session.scalar(sa.text("SELECT count(*) FROM ledger_entry"))
             orgs = db.session.scalar(sa.text("SELECT count(*) FROM organisation"))
             coordinator = db.session.scalar(sa.select(Person).where(Person.is_coordinator).limit(1))

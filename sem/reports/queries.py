@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from sem.catalogue.models import Competence, Domain, Term, TermKind
@@ -625,12 +626,15 @@ def _closed_part(filters: ReportFilters, since: date | None, *,
 
 
 def period_totals(filters: ReportFilters, *, since: date | None = None, competences: bool = True,
-                  rollup: bool = True) -> PeriodTotals:
+                  rollup: bool | None = None) -> PeriodTotals:
     """Every sum the dashboard and the home page need over a period. The months before the
     rollup's boundary come from the rollup of closed months when it is up to date, the others
     from one pass over the monthly table. `since`: also tell which organisations exchanged
     from that month on (it must lie within the period); `competences`: also sum by
-    competence; `rollup`: False to sum the whole period from the monthly table."""
+    competence; `rollup`: False to sum the whole period from the monthly table (default: the
+    REPORTS_ROLLUP setting)."""
+    if rollup is None:
+        rollup = bool(current_app.config.get("REPORTS_ROLLUP", True))
     partnerships = _partnerships_from_pairs(filters)
     closed = _closed_part(filters, since, count_pairs=partnerships is None) if rollup else None
     if closed is None:

@@ -212,3 +212,20 @@ def test_the_command_and_the_job_build_it(app, ctx, world):
     assert result.exit_code == 0, result.output
     db.session.rollback()
     assert rollup.usable() is not None
+
+
+def test_the_dashboard_really_reads_the_rollup_unless_told_not_to(app, ctx, world):
+    """A rollup changed by hand shows on the dashboard (it is what is read), and no longer
+    once REPORTS_ROLLUP is off."""
+    rollup.build(NOW)
+    changed = db.session.execute(sa.update(RollupHours).where(RollupHours.value == "*", RollupHours.grouping == 1)
+                                 .values(minutes=RollupHours.minutes + 1000)).rowcount
+    db.session.commit()
+    assert changed == 5  # March: A → B; April: C → B, B → A, A → C (reversed: 0); May: C → A
+    filters = ReportFilters(date(2026, 1, 1), queries.month_of(NOW))
+    assert sum(m.minutes for m in queries.period_totals(filters).months) == 375 + changed * 1000
+    app.config["REPORTS_ROLLUP"] = False
+    try:
+        assert sum(m.minutes for m in queries.period_totals(filters).months) == 375
+    finally:
+        app.config["REPORTS_ROLLUP"] = True
