@@ -481,12 +481,14 @@ def _with_memory(statement) -> list:
         db.session.execute(sa.text("RESET work_mem"))
 
 
-def _partnerships_from_pairs(filters: ReportFilters) -> int | None:
+def _partnerships_from_pairs(filters: ReportFilters, closed: tuple[str, date] | None = None) -> int | None:
     """The partnerships of a period from the pairs' first and last months, when the period
     reaches past either end of the exchanges (the last twelve months, everything): a pair
     exchanged in the period when its last month is in it (or its first month, at the
     start), and, with organisation filters, when either side matches them. None otherwise:
-    then the period's pass counts them."""
+    then the period's pass counts them. `closed`: the rollup's value and boundary when it
+    can be read; a period from the start to the end then takes the pairs of the closed
+    months from it and reads only the pairs that began later."""
     mh = MonthlyHours
     exchanges = sa.select(mh.month).where(mh.kind == EXCHANGE)
     first, last = db.session.execute(sa.select(
@@ -494,7 +496,14 @@ def _partnerships_from_pairs(filters: ReportFilters) -> int | None:
         exchanges.order_by(mh.month.desc()).limit(1).scalar_subquery())).one()
     if first is None:
         return 0
-    if filters.month_to >= last:
+    earlier = 0
+    if filters.month_to >= last and filters.month_from <= first and closed is not None:
+        from sem.reports import rollup
+
+        value, boundary = closed
+        earlier = rollup.closed_partnerships(value, filters.month_from, add_months(boundary, -1))
+        where = PairMonths.first_month >= boundary
+    elif filters.month_to >= last:
         where = PairMonths.last_month >= filters.month_from
     elif filters.month_from <= first:
         where = PairMonths.first_month <= filters.month_to
@@ -504,7 +513,7 @@ def _partnerships_from_pairs(filters: ReportFilters) -> int | None:
     if filters.filters_organisations:
         ids = filters.organisation_ids()
         query = query.where(sa.or_(PairMonths.low_id.in_(ids), PairMonths.high_id.in_(ids)))
-    return db.session.scalar(query)
+    return earlier + db.session.scalar(query)
 
 
 @dataclass
@@ -602,19 +611,29 @@ def _pass(filters: ReportFilters, since: date | None, *, competences: bool, coun
     return result
 
 
-def _closed_part(filters: ReportFilters, since: date | None, *,
-                 count_pairs: bool) -> tuple[_Sums, date] | None:
-    """The sums of the period's months that the rollup of closed months holds, and the
-    rollup's boundary, when it can be read for these filters (`sem.reports.rollup`); None
-    when it cannot. `count_pairs`: the partnerships too, which it can for a period that ends
-    before the boundary."""
+def _rollup_for(filters: ReportFilters) -> tuple[str, date] | None:
+    """The rollup's value for the filters and its boundary, when it can serve the period's
+    first months (`sem.reports.rollup`)."""
     from sem.reports import rollup
 
     value = rollup.value_of(filters)
     if value is None:
         return None
     boundary = rollup.usable()
-    if boundary is None or filters.month_from >= boundary or (count_pairs and filters.month_to >= boundary):
+    if boundary is None or filters.month_from >= boundary:
+        return None
+    return value, boundary
+
+
+def _closed_part(filters: ReportFilters, since: date | None, closed: tuple[str, date], *,
+                 count_pairs: bool) -> _Sums | None:
+    """The sums of the period's months that the rollup of closed months holds (`closed`: its
+    value for the filters and its boundary); None when it cannot give them. `count_pairs`:
+    the partnerships too, which it can for a period that ends before the boundary."""
+    from sem.reports import rollup
+
+    value, boundary = closed
+    if count_pairs and filters.month_to >= boundary:
         return None
     last_closed = min(filters.month_to, add_months(boundary, -1))
     part = rollup.closed_part(value, filters.month_from, last_closed, since=since,
@@ -622,7 +641,7 @@ def _closed_part(filters: ReportFilters, since: date | None, *,
     sums = _Sums(part.months, part.competences, part.classes, part.given, part.received)
     if count_pairs:
         sums.pairs = rollup.closed_partnerships(value, filters.month_from, last_closed)
-    return sums, boundary
+    return sums
 
 
 def period_totals(filters: ReportFilters, *, since: date | None = None, competences: bool = True,
@@ -635,17 +654,16 @@ def period_totals(filters: ReportFilters, *, since: date | None = None, competen
     REPORTS_ROLLUP setting)."""
     if rollup is None:
         rollup = bool(current_app.config.get("REPORTS_ROLLUP", True))
-    partnerships = _partnerships_from_pairs(filters)
-    closed = _closed_part(filters, since, count_pairs=partnerships is None) if rollup else None
-    if closed is None:
+    closed = _rollup_for(filters) if rollup else None
+    partnerships = _partnerships_from_pairs(filters, closed)
+    sums = _closed_part(filters, since, closed, count_pairs=partnerships is None) if closed else None
+    if sums is None:
         sums = _pass(filters, since, competences=competences, count_pairs=partnerships is None)
-    else:
-        sums, boundary = closed
-        if filters.month_to >= boundary:  # the months after the rollup's, from the monthly table
-            live = _pass(replace(filters, month_from=boundary), max(since, boundary) if since else None,
-                         competences=competences, count_pairs=False)
-            for name in ("months", "competences", "classes", "given", "received"):
-                _add(getattr(sums, name), getattr(live, name))
+    elif filters.month_to >= closed[1]:  # the months after the rollup's, from the monthly table
+        live = _pass(replace(filters, month_from=closed[1]), max(since, closed[1]) if since else None,
+                     competences=competences, count_pairs=False)
+        for name in ("months", "competences", "classes", "given", "received"):
+            _add(getattr(sums, name), getattr(live, name))
     return _finish(filters, sums, (sums.pairs or 0) if partnerships is None else partnerships, since,
                    competences)
 

@@ -62,14 +62,16 @@ def test_the_rollup_gives_the_figures_of_the_monthly_table(ctx, world):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RollupHours).where(RollupHours.value == "*")) > 0
     for filters in _filters(world):
         two = filters.sector_id and filters.commune  # two filters: the monthly table, always
-        closed = queries._closed_part(filters, queries.inactive_since_within(filters, NOW),
-                                      count_pairs=queries._partnerships_from_pairs(filters) is None)
+        closed = queries._rollup_for(filters)
         assert (closed is None) == bool(two), filters
+        if closed:
+            assert queries._closed_part(filters, queries.inactive_since_within(filters, NOW), closed,
+                                        count_pairs=queries._partnerships_from_pairs(filters) is None) is not None
         _same_figures(filters)
     # April to October: neither end of the exchanges and past the boundary: the pairs of
     # September and October cannot be told apart from the earlier ones', so the monthly table.
     middle = ReportFilters(date(2026, 4, 1), date(2026, 10, 1))
-    assert queries._closed_part(middle, None, count_pairs=True) is None
+    assert queries._closed_part(middle, None, queries._rollup_for(middle), count_pairs=True) is None
     assert _same_figures(middle).partnerships == 3
     # By hand, the partnerships of closed months: April has {B, C} (tx2) and {A, B} (tx3, the
     # pair's second month); {A, C} stands in May only (tx4 was reversed).
@@ -98,6 +100,13 @@ def test_the_rollup_gives_the_figures_of_the_monthly_table(ctx, world):
                               .order_by(RollupOrganisation.month)).all()
     assert rows[:3] == [(date(2026, 3, 1), 120), (date(2026, 4, 1), 120), (date(2026, 5, 1), 120)]
     assert rows[-1][0] == queries.add_months(built.boundary, -1)
+    # A pair that begins after the boundary: counted from the pairs' table, the rest from the rollup.
+    _settle(world, 9, world.d, world.b, NOW)
+    db.session.commit()
+    assert rollup.usable() == built.boundary
+    for filters in (ReportFilters(date(2026, 1, 1), queries.month_of(NOW)),
+                    ReportFilters(date(2026, 1, 1), queries.month_of(NOW), sector_id=world.culture)):
+        assert _same_figures(filters).partnerships == (4 if not filters.sector_id else 3)  # + {B, D}
 
 
 def test_the_dashboard_reads_the_rollup_with_the_hand_computed_figures(ctx, world):
