@@ -4,14 +4,15 @@ Four derived tables (sem/reports/rollup.py): the exchange hours of the months be
 month summed by month and competence and by month and stage class, for every exchange and for
 each sector, public and commune; the pairs that exchanged each month by their previous month;
 each organisation's running totals; and one state row (not created here: no row means never
-built). An index on the pairs' high side, for counting the
-partnerships of the members that match a filter.
+built). An index on the pairs' high side, for counting the partnerships of the members that
+match a filter.
 
 And `report_profile_version`, one row whose `n` triggers raise whenever an organisation's
 stage or commune changes, an organisation is deleted, or a vocabulary link is added, changed or
-removed: the rollup records the value it was built at and is read only while it stands. Not a
-model (like directory_version): the tests' cleanup leaves its row alone. PostgreSQL: one raise
-per statement; SQLite: one per row (it has no statement triggers).
+removed, for an organisation that has hours (one without changes nothing in the rollup): the
+rollup records the value it was built at and is read only while it stands. Not a model (like
+directory_version): the tests' cleanup leaves its row alone. Row triggers on both databases
+(and TRUNCATE on PostgreSQL).
 
 Revision ID: 2fb04e145b60
 Revises: c8e0dad73698
@@ -28,10 +29,20 @@ down_revision = 'c8e0dad73698'
 branch_labels = None
 depends_on = None
 
-# What the rollup's classes and filters read: an organisation's stage and commune (a new
-# organisation has no hours yet) and its vocabulary links (sectors, publics).
-TRIGGERS = {"organisation": ("UPDATE OF stage, commune", "DELETE"),
-            "organisation_term": ("INSERT", "UPDATE", "DELETE")}
+# What the rollup's classes and filters read: an organisation's stage and commune and its
+# vocabulary links (sectors, publics), for each operation the organisation(s) whose hours a
+# change touches (OLD/NEW). An organisation without hours changes nothing in the rollup: a
+# new member's first links leave it standing.
+TRIGGERS = {
+    "organisation": {"UPDATE OF stage, commune": ("OLD.id",), "DELETE": ("OLD.id",)},
+    "organisation_term": {"INSERT": ("NEW.organisation_id",), "DELETE": ("OLD.organisation_id",),
+                          "UPDATE": ("OLD.organisation_id", "NEW.organisation_id")},
+}
+
+
+def _has_hours(orgs) -> str:
+    return " OR ".join(f"EXISTS (SELECT 1 FROM report_monthly_hours WHERE provider_id = {org} "
+                       f"OR recipient_id = {org})" for org in orgs)
 
 
 def upgrade():
@@ -91,24 +102,32 @@ def upgrade():
         op.execute(f"CREATE FUNCTION report_profile_version_bump() RETURNS trigger LANGUAGE plpgsql AS $$ "
                    f"BEGIN {bump}; RETURN NULL; END $$")
         for table, events in TRIGGERS.items():
-            op.execute(f"CREATE TRIGGER {table}_profile_version AFTER {' OR '.join(events)} OR TRUNCATE "
-                       f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION report_profile_version_bump()")
+            for n, (event, orgs) in enumerate(events.items()):
+                op.execute(f"CREATE FUNCTION report_profile_version_{table}_{n}() RETURNS trigger "
+                           f"LANGUAGE plpgsql AS $$ BEGIN IF {_has_hours(orgs)} THEN {bump}; END IF; "
+                           "RETURN NULL; END $$")
+                op.execute(f"CREATE TRIGGER {table}_profile_version_{n} AFTER {event} ON {table} FOR EACH ROW "
+                           f"EXECUTE FUNCTION report_profile_version_{table}_{n}()")
+            op.execute(f"CREATE TRIGGER {table}_profile_version_truncate AFTER TRUNCATE ON {table} "
+                       "FOR EACH STATEMENT EXECUTE FUNCTION report_profile_version_bump()")
     else:
         for table, events in TRIGGERS.items():
-            for n, event in enumerate(events):
+            for n, (event, orgs) in enumerate(events.items()):
                 op.execute(f"CREATE TRIGGER {table}_profile_version_{n} AFTER {event} ON {table} "
-                           f"BEGIN {bump}; END")
+                           f"WHEN {_has_hours(orgs)} BEGIN {bump}; END")
 
 
 def downgrade():
-    if op.get_bind().dialect.name == "postgresql":
-        for table in TRIGGERS:
-            op.execute(f"DROP TRIGGER {table}_profile_version ON {table}")
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    for table, events in TRIGGERS.items():
+        for n in range(len(events)):
+            op.execute(f"DROP TRIGGER {table}_profile_version_{n}" + (f" ON {table}" if postgresql else ""))
+            if postgresql:
+                op.execute(f"DROP FUNCTION report_profile_version_{table}_{n}()")
+        if postgresql:
+            op.execute(f"DROP TRIGGER {table}_profile_version_truncate ON {table}")
+    if postgresql:
         op.execute("DROP FUNCTION report_profile_version_bump()")
-    else:
-        for table, events in TRIGGERS.items():
-            for n in range(len(events)):
-                op.execute(f"DROP TRIGGER {table}_profile_version_{n}")
     op.execute("DROP TABLE report_profile_version")
     # ### commands auto generated by Alembic - please adjust! ###
     with op.batch_alter_table('report_pair_months', schema=None) as batch_op:

@@ -169,6 +169,11 @@ def test_a_new_stage_sector_or_commune_makes_it_stale_other_edits_do_not(ctx, wo
     bravo.description = "Une nouvelle description"
     db.session.commit()
     assert rollup.usable() is not None
+    delta = db.session.get(Organisation, world.d)  # no hours: its profile is in no sum
+    delta.terms.clear()
+    delta.commune = "uccle"
+    db.session.commit()
+    assert rollup.usable() is not None
     for change in (lambda org: setattr(org, "stage", Stage.ESTABLISHED),
                    lambda org: setattr(org, "commune", "forest"),
                    lambda org: org.terms.clear()):
