@@ -13,7 +13,6 @@ they need in one grouped statement), partnerships come from each pair's first an
 pairs once in the database and brings back only the few hundred rows it draws.
 """
 
-import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -794,7 +793,7 @@ class NeedRow:
     posted: int = 0
     met: int = 0  # an exchange started on it
     proposed: int = 0  # it received at least one proposal
-    days_to_proposal: list[float] = field(default_factory=list)
+    median: float | None = None  # days from the need to its first proposal, over those proposed
 
     @property
     def unmet(self) -> int:
@@ -802,14 +801,35 @@ class NeedRow:
 
     @property
     def median_days(self) -> float | None:
-        return round(statistics.median(self.days_to_proposal), 1) if self.days_to_proposal else None
+        return round(self.median, 1) if self.median is not None else None
+
+
+def _days_between(start, end):
+    """Days from one timestamp to a later one, as a float (0 when the later one comes first)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        days = sa.func.extract("epoch", end - start) / 86400.0
+    else:
+        # Julian days are floats around 2.46 million: round to the millisecond.
+        days = sa.func.round((sa.func.julianday(end) - sa.func.julianday(start)) * 86_400_000) / 86_400_000.0
+    return sa.case((days < 0, 0.0), else_=days)
+
+
+def _medians(values, partition=None):
+    """The median of `values` (a subquery with a `days` column) within each `partition`
+    column's group, or over all of them: the middle row, or the mean of the middle two."""
+    over = {"partition_by": values.c[partition]} if partition else {}
+    ranked = sa.select(*( [values.c[partition]] if partition else []), values.c.days,
+                       sa.func.row_number().over(order_by=values.c.days, **over).label("rn"),
+                       sa.func.count().over(**over).label("k")).subquery()
+    middle = sa.or_(ranked.c.rn == (ranked.c.k + 1) // 2, ranked.c.rn == (ranked.c.k + 2) // 2)
+    keys = [ranked.c[partition]] if partition else []
+    return sa.select(*keys, sa.func.avg(ranked.c.days).label("median")).where(middle).group_by(*keys)
 
 
 def needs_by_competence(filters: ReportFilters) -> tuple[list[NeedRow], NeedRow]:
-    """Needs posted in the period: met (an exchange started) or not, and the time from the
-    need to its first proposal (Proposal.created_at - Need.created_at), by competence.
-    The database counts the needs by competence; only the needs with a proposal travel, for
-    the medians."""
+    """Needs posted in the period: met (an exchange started) or not, and the median time from
+    the need to its first proposal (Proposal.created_at - Need.created_at), by competence and
+    over all. Counted in the database: a handful of rows travel, whatever the needs."""
     met = sa.exists().where(Exchange.need_id == Need.id)
     per_need = (sa.select(Need.competence_id.label("competence_id"), Need.created_at.label("created"),
                           sa.func.min(Proposal.created_at).label("first"),
@@ -820,32 +840,28 @@ def needs_by_competence(filters: ReportFilters) -> tuple[list[NeedRow], NeedRow]
     if filters.filters_organisations:
         per_need = per_need.where(Need.organisation_id.in_(filters.organisation_ids()))
     n = per_need.cte("per_need")
+    days = (sa.select(n.c.competence_id, _days_between(n.c.created, n.c.first).label("days"))
+            .where(n.c.first.is_not(None)).cte("days"))
+    by_competence, overall = _medians(days, "competence_id").subquery(), _medians(days).subquery()
+    counts = (sa.select(n.c.competence_id, sa.func.count().label("posted"), sa.func.sum(n.c.met).label("met"),
+                        sa.func.count(n.c.first).label("proposed")).group_by(n.c.competence_id).subquery())
     statement = sa.union_all(
-        # First the needs with a proposal, so that the result's types are the timestamps'.
-        sa.select(n.c.competence_id, n.c.created, n.c.first, sa.null(), sa.null(), sa.null())
-        .where(n.c.first.is_not(None)),
-        sa.select(n.c.competence_id, sa.null(), sa.null(), sa.func.count(), sa.func.sum(n.c.met),
-                  sa.func.count(n.c.first)).group_by(n.c.competence_id))
-    rows: dict[int, NeedRow] = {}
+        sa.select(counts.c.competence_id, counts.c.posted, counts.c.met, counts.c.proposed,
+                  sa.cast(by_competence.c.median, sa.Float))
+        .select_from(counts.outerjoin(by_competence, by_competence.c.competence_id == counts.c.competence_id)),
+        sa.select(sa.null(), sa.null(), sa.null(), sa.null(), sa.cast(overall.c.median, sa.Float)))
+    rows: list[NeedRow] = []
     total = NeedRow(0, "", "")
-    for competence_id, created, proposed_at, posted, was_met, proposed in db.session.execute(statement):
-        row = rows.get(competence_id)
-        if row is None:
-            row = rows[competence_id] = NeedRow(competence_id, "", "")
-        if posted is None:  # one need with a proposal
-            if isinstance(created, str):  # SQLite, through the union
-                created, proposed_at = datetime.fromisoformat(created), datetime.fromisoformat(proposed_at)
-            created = created if created.tzinfo else created.replace(tzinfo=UTC)
-            proposed_at = proposed_at if proposed_at.tzinfo else proposed_at.replace(tzinfo=UTC)
-            days = max(0.0, (proposed_at - created).total_seconds() / 86400)
-            row.days_to_proposal.append(days)
-            total.days_to_proposal.append(days)
+    for competence_id, posted, was_met, proposed, median in db.session.execute(statement):
+        if posted is None:  # the median over every need
+            total.median = median
             continue
-        for target in (row, total):
-            target.posted += int(posted)
-            target.met += int(was_met or 0)
-            target.proposed += int(proposed)
-    return list(rows.values()), total
+        row = NeedRow(competence_id, "", "", int(posted), int(was_met or 0), int(proposed), median)
+        rows.append(row)
+        total.posted += row.posted
+        total.met += row.met
+        total.proposed += row.proposed
+    return rows, total
 
 
 def with_need_labels(rows: list[NeedRow]) -> list[NeedRow]:

@@ -279,7 +279,7 @@ def closed_part(value: str, month_from: date, month_to: date, *, since: date | N
     ro = RollupOrganisation.__table__
     last, before, recent = ro.alias("last"), ro.alias("before"), ro.alias("recent")
     before_month = queries.add_months(month_from, -1)
-    since_before = queries.add_months(since, -1) if since and since <= month_to else None
+    since_before = queries.add_months(max(since, month_from), -1) if since and since <= month_to else None
     columns = [last.c.organisation_id]
     for name in ("given_minutes", "given_count", "received_minutes", "received_count"):
         columns.append(last.c[name] - sa.func.coalesce(before.c[name], 0))

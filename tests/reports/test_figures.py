@@ -255,3 +255,40 @@ def test_figures_hold_when_organisation_ids_have_gaps(ctx, world):
     stages = [(row[2], row[3]) for row in report.tables["stages"].rows]
     assert stages == [(45, 1), (210, 2), (60, 1), (0, 0)]
     assert [row[1] for row in report.tables["reciprocity"].rows] == [2, 1, 0, 2]
+
+
+def test_median_days_to_a_first_proposal_in_the_database(ctx, world):
+    """Medians of an even and an odd number of needs, over every competence and by
+    competence, as statistics.median gives them (only each need's first proposal counts)."""
+    import statistics
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from sem.exchanges.models import Proposal, ProposalOrigin, ProposalStatus
+    from sem.market.models import Need, Offer
+    from tests.reports.conftest import _competence, at
+
+    offers = db.session.scalars(sa.select(Offer.id).order_by(Offer.id)).all()[:2]
+    waits = {"it-network": [1, 2, 4, 10.5], "gdpr-compliance": [5, 0.25, 3.5]}
+    for code, days in waits.items():
+        for n, wait in enumerate(days):
+            need = Need(organisation_id=world.d, competence_id=_competence(code), title=f"{code} {n}",
+                        languages=["fr"], estimated_minutes=60, created_at=at("2026-05-02", 8),
+                        expires_at=at("2026-08-01"))
+            db.session.add(need)
+            db.session.flush()
+            for offer, later in zip(offers, (0, 3), strict=True):  # a second, later proposal changes nothing
+                db.session.add(Proposal(need_id=need.id, offer_id=offer, origin=ProposalOrigin.PROVIDER,
+                                        status=ProposalStatus.DECLINED,
+                                        created_at=at("2026-05-02", 8) + timedelta(days=wait + later)))
+    db.session.flush()
+    rows, total = queries.needs_by_competence(period())
+    by_code = {row.competence_id: row for row in rows}
+    # The fixture's met need (2.5 days, it-network) joins the it-network ones.
+    it_network = by_code[_competence("it-network")]
+    assert it_network.median_days == round(statistics.median([1, 2, 4, 10.5, 2.5]), 1) == 2.5
+    assert (it_network.posted, it_network.proposed) == (5, 5)
+    assert by_code[_competence("gdpr-compliance")].median_days == 3.5
+    assert total.median_days == statistics.median([1, 2, 4, 10.5, 2.5, 5, 0.25, 3.5]) == 3.0
+    assert (total.posted, total.proposed) == (9, 8)  # and the fixture's unmet need, without a proposal
