@@ -81,3 +81,23 @@ def test_hours_are_shown_from_exact_minutes(app):
             assert format_hours(600) == "10\u00a0u"
         with force_locale("en"):
             assert format_hours(45) == "0.75\u00a0h"
+        with force_locale("fr"):  # grouped by three with a narrow no-break space, a minus sign
+            assert format_hours(-7_407_350) == "-123\u202f455,83\u00a0h"
+
+
+def test_hours_are_written_as_babel_writes_them():
+    """The quick writer of hours gives what Babel's format_decimal gives, in every language,
+    for small, large, negative and rounded values (half to even)."""
+    import random
+    from decimal import Decimal
+
+    from babel.numbers import format_decimal
+
+    from sem.core.i18n import LOCALES, _hours_number
+
+    rnd = random.Random(8)
+    values = [*range(-1500, 1500), *(rnd.randint(-10**10, 10**10) for _ in range(3000)), 3, 9, 15, 21, 27, 33]
+    for locale in LOCALES:
+        for minutes in values:
+            assert _hours_number(minutes, locale) == format_decimal(Decimal(minutes) / 60, format="#,##0.##",
+                                                                    locale=locale), (locale, minutes)
