@@ -286,6 +286,10 @@ def main() -> int:
             sector = db.session.scalar(sa.text("SELECT id FROM term WHERE kind = 'sector' ORDER BY id LIMIT 1"))
         with app.app_context():
             public = db.session.scalar(sa.text("SELECT id FROM term WHERE kind = 'public' ORDER BY id LIMIT 1"))
+        from sem.reports.queries import ReportFilters, add_months
+
+        this_month = ReportFilters.default().month_to
+        last_month, year_before = f"{add_months(this_month, -1):%Y-%m}", f"{add_months(this_month, -12):%Y-%m}"
         import gc
 
         gc.collect()
@@ -306,6 +310,9 @@ def main() -> int:
              f"/coordination/impact?from=2016-12&to=2026-11&sector={sector}&commune=ixelles"),
             ("dashboard, 2024 and 2025", "/coordination/impact?from=2024-01&to=2025-12"),
             ("dashboard, 2024 and 2025, a sector", f"/coordination/impact?from=2024-01&to=2025-12&sector={sector}"),
+            # Ends last month, begins after the first: its partnerships need the monthly table.
+            ("dashboard, June 2024 to last month", f"/coordination/impact?from=2024-06&to={last_month}"),
+            ("dashboard, 12 months to last month", f"/coordination/impact?from={year_before}&to={last_month}"),
             ("home page (public summary)", "/"),
             ("CSV of the monthly table", "/coordination/impact/months.csv"),
             ("network graph, one commune", "/coordination/network?commune=ixelles"),

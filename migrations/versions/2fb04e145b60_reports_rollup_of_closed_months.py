@@ -1,10 +1,10 @@
 """reports rollup of closed months
 
-Four derived tables (sem/reports/rollup.py): the exchange hours of the months before last
-month summed by month and competence and by month and stage class, for every exchange and for
-each sector, public and commune; the pairs that exchanged each month by their previous month;
-each organisation's running totals; and one state row (not created here: no row means never
-built). An index on the pairs' high side, for counting the partnerships of the members that
+Derived tables (sem/reports/rollup.py): the exchange hours of the months before last month
+summed by month and competence and by month and stage class, for every exchange and for each
+sector, public and commune; the pairs that exchanged each month by their previous month, and
+each pair's last month; each organisation's running totals; and one state row (not created
+here: no row means never built). An index on the pairs' high side, for counting the partnerships of the members that
 match a filter.
 
 And `report_profile_version`, one row whose `n` triggers raise whenever an organisation's
@@ -82,6 +82,12 @@ def upgrade():
     with op.batch_alter_table('report_rollup_pairs', schema=None) as batch_op:
         batch_op.create_index('ix_report_rollup_pairs_value_month', ['value', 'month'], unique=False)
 
+    op.create_table('report_rollup_pair_last_month',
+    sa.Column('low_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('high_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('last_month', sa.Date(), nullable=False),
+    sa.PrimaryKeyConstraint('low_id', 'high_id', name=op.f('pk_report_rollup_pair_last_month'))
+    )
     op.create_table('report_rollup_state',
     sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('past_version', sa.BigInteger(), nullable=False),
@@ -134,6 +140,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_report_pair_months_high_id'))
 
     op.drop_table('report_rollup_state')
+    op.drop_table('report_rollup_pair_last_month')
     with op.batch_alter_table('report_rollup_pairs', schema=None) as batch_op:
         batch_op.drop_index('ix_report_rollup_pairs_value_month')
 

@@ -32,7 +32,8 @@ from sem.extensions import db
 
 FORMAT, VERSION = "sem-export", 1
 DERIVED = ("search_document", "report_monthly_hours", "report_pair_months", "report_rollup_state",
-           "report_rollup_hours", "report_rollup_pairs", "report_rollup_organisation")
+           "report_rollup_hours", "report_rollup_pairs", "report_rollup_pair_last_month",
+           "report_rollup_organisation")
 BATCH = 5000
 
 

@@ -128,3 +128,15 @@ class RollupPairs(db.Model):
     month: Mapped[date] = mapped_column(sa.Date)
     previous_month: Mapped[date | None] = mapped_column(sa.Date)
     pairs: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class RollupPairLastMonth(db.Model):
+    """Each pair of organisations' last month of exchanges among the rollup's months: a pair
+    of the months after them counts in a period that reaches back into them only when it had
+    not exchanged since the period began."""
+
+    __tablename__ = "report_rollup_pair_last_month"
+
+    low_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    high_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_month: Mapped[date] = mapped_column(sa.Date)

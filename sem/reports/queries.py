@@ -30,7 +30,7 @@ from sem.ledger.models import Account, AccountKind, TransactionKind
 from sem.market.models import Need, Offer, PostStatus
 from sem.members.models import Organisation, OrgStatus, Stage, organisation_term
 from sem.reports.aggregate import add_months, month_of
-from sem.reports.models import MonthlyHours, PairMonths
+from sem.reports.models import MonthlyHours, PairMonths, RollupPairLastMonth
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 EXCHANGE = TransactionKind.EXCHANGE.value
@@ -545,10 +545,13 @@ def _add(into: dict, other: dict) -> None:
                 cell[i] += value
 
 
-def _pass(filters: ReportFilters, since: date | None, *, competences: bool, count_pairs: bool) -> _Sums:
+def _pass(filters: ReportFilters, since: date | None, *, competences: bool, count_pairs: bool,
+          new_since: date | None = None) -> _Sums:
     """One statement, one pass over the period's monthly rows, summed along every grouping at
     once (GROUPING SETS on PostgreSQL, a union of GROUP BYs elsewhere); the pairs, when
-    counted, are counted in the database, so that only a few thousand rows travel."""
+    counted, are counted in the database, so that only a few thousand rows travel.
+    `new_since`: count only the pairs whose last month in the rollup of closed months
+    (`RollupPairLastMonth`) comes before it, or that have none."""
     filtered = filters.filters_organisations
     groupings = []
     for name, keys in GROUPINGS:
@@ -574,10 +577,13 @@ def _pass(filters: ReportFilters, since: date | None, *, competences: bool, coun
     ids = {name: _grouping_id(keys, used) for name, keys in groupings}
     if count_pairs:  # only their number travels
         g = grouped.cte("g")
-        statement = sa.union_all(
-            sa.select(g).where(g.c.gid != ids["pair"]),
-            sa.select(sa.literal(ids["pair"]), *(sa.null() for _ in KEYS), sa.func.count(), sa.literal(0),
-                      sa.literal(0), sa.literal(0)).where(g.c.gid == ids["pair"], g.c.c > 0, g.c.lo > 0))
+        pairs = sa.select(sa.literal(ids["pair"]), *(sa.null() for _ in KEYS), sa.func.count(), sa.literal(0),
+                          sa.literal(0), sa.literal(0)).where(g.c.gid == ids["pair"], g.c.c > 0, g.c.lo > 0)
+        if new_since is not None:
+            last = RollupPairLastMonth.__table__
+            pairs = (pairs.select_from(g.outerjoin(last, sa.and_(last.c.low_id == g.c.lo, last.c.high_id == g.c.hi)))
+                     .where(sa.or_(last.c.last_month.is_(None), last.c.last_month < new_since)))
+        statement = sa.union_all(sa.select(g).where(g.c.gid != ids["pair"]), pairs)
     else:
         statement = grouped
     result = _Sums()
@@ -632,15 +638,12 @@ def _rollup_for(filters: ReportFilters) -> tuple[str, date] | None:
 
 
 def _closed_part(filters: ReportFilters, since: date | None, closed: tuple[str, date], *,
-                 count_pairs: bool) -> _Sums | None:
+                 count_pairs: bool) -> _Sums:
     """The sums of the period's months that the rollup of closed months holds (`closed`: its
-    value for the filters and its boundary); None when it cannot give them. `count_pairs`:
-    the partnerships too, which it can for a period that ends before the boundary."""
+    value for the filters and its boundary). `count_pairs`: the partnerships of those months too."""
     from sem.reports import rollup
 
     value, boundary = closed
-    if count_pairs and filters.month_to >= boundary:
-        return None
     last_closed = min(filters.month_to, add_months(boundary, -1))
     part = rollup.closed_part(value, filters.month_from, last_closed, since=since,
                               organisation_ids=filters.organisation_ids() if filters.filters_organisations else None)
@@ -662,14 +665,20 @@ def period_totals(filters: ReportFilters, *, since: date | None = None, competen
         rollup = bool(current_app.config.get("REPORTS_ROLLUP", True))
     closed = _rollup_for(filters) if rollup else None
     partnerships = _partnerships_from_pairs(filters, closed)
-    sums = _closed_part(filters, since, closed, count_pairs=partnerships is None) if closed else None
-    if sums is None:
-        sums = _pass(filters, since, competences=competences, count_pairs=partnerships is None)
-    elif filters.month_to >= closed[1]:  # the months after the rollup's, from the monthly table
-        live = _pass(replace(filters, month_from=closed[1]), max(since, closed[1]) if since else None,
-                     competences=competences, count_pairs=False)
-        for name in ("months", "competences", "classes", "given", "received"):
-            _add(getattr(sums, name), getattr(live, name))
+    count_pairs = partnerships is None
+    if closed is None:
+        sums = _pass(filters, since, competences=competences, count_pairs=count_pairs)
+    else:
+        sums = _closed_part(filters, since, closed, count_pairs=count_pairs)
+        boundary = closed[1]
+        if filters.month_to >= boundary:  # the months after the rollup's, from the monthly table
+            # Their pairs count when they had not exchanged in the period's closed months.
+            live = _pass(replace(filters, month_from=boundary), max(since, boundary) if since else None,
+                         competences=competences, count_pairs=count_pairs, new_since=filters.month_from)
+            for name in ("months", "competences", "classes", "given", "received"):
+                _add(getattr(sums, name), getattr(live, name))
+            if count_pairs:
+                sums.pairs += live.pairs or 0
     return _finish(filters, sums, (sums.pairs or 0) if partnerships is None else partnerships, since,
                    competences)
 
@@ -897,13 +906,13 @@ def inactive_members(members_: dict[int, Member], *, now: datetime | None = None
     """Members (matching the filters) that gave and received no hours in the last three
     months (by the month the hours were given, this month included). `active`: the
     organisations that exchanged since then, when the caller has them already."""
-    mh = MonthlyHours
     if active is None:
+        # A member exchanged since then when one of its pairs did: a pair's last month is its
+        # last with exchanges that stand (one index range instead of two groupings of rows).
         since = inactive_since(now)
-        active = set()
-        for column in (mh.provider_id, mh.recipient_id):
-            active.update(db.session.scalars(sa.select(column).where(mh.kind == EXCHANGE, mh.month >= since)
-                                             .group_by(column).having(sa.func.sum(mh.count) > 0)))
+        pm = PairMonths
+        active = set(db.session.scalars(sa.union(sa.select(pm.low_id).where(pm.last_month >= since),
+                                                 sa.select(pm.high_id).where(pm.last_month >= since))))
     return _sorted(m for m in members_.values() if m.id not in active)
 
 

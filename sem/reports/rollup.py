@@ -9,7 +9,8 @@ rows on every cold request. For the months before `RollupState.boundary` the rol
   dashboard's single filters);
 - `RollupOrganisation`: each organisation's running totals of hours given and received;
 - `RollupPairs`: how many pairs exchanged in each month, by the pair's previous month, so
-  that the partnerships of any run of closed months are one sum.
+  that the partnerships of any run of closed months are one sum; `RollupPairLastMonth`:
+  each pair's last closed month, for the pairs of the later months.
 `sem.reports.queries.period_totals` reads these for the closed part of a period, sums the
 monthly table for the rest (the last two or three months) and adds the two.
 
@@ -37,10 +38,18 @@ from sem.ledger.models import TransactionKind
 from sem.members.models import Organisation, organisation_term
 from sem.reports import queries
 from sem.reports.aggregate import STATE_ID, month_of, upsert_state
-from sem.reports.models import MonthlyHours, RollupHours, RollupOrganisation, RollupPairs, RollupState
+from sem.reports.models import (
+    MonthlyHours,
+    RollupHours,
+    RollupOrganisation,
+    RollupPairLastMonth,
+    RollupPairs,
+    RollupState,
+)
 
 EXCHANGE = TransactionKind.EXCHANGE.value
 ALL = "*"  # the value of every exchange (no organisation filter)
+MODELS = (RollupHours, RollupPairs, RollupPairLastMonth, RollupOrganisation)
 
 
 def boundary_for(now: datetime | None = None) -> date:
@@ -159,6 +168,9 @@ def _build_pairs(boundary: date) -> None:
     g = grouped.subquery()
     db.session.execute(sa.insert(RollupPairs.__table__).from_select(
         ["value", "month", "previous_month", "pairs"], sa.select(g.c.value, g.c.month, g.c.previous_month, g.c.n)))
+    db.session.execute(sa.insert(RollupPairLastMonth.__table__).from_select(
+        ["low_id", "high_id", "last_month"],
+        sa.select(months.c.lo, months.c.hi, sa.func.max(months.c.month)).group_by(months.c.lo, months.c.hi)))
 
 
 def _build_organisations(first: date, boundary: date) -> None:
@@ -204,7 +216,7 @@ def build(now: datetime | None = None) -> Built:
     boundary = boundary_for(now)
     if connection.dialect.name == "postgresql":  # hash tables in memory for the million rows' sums
         connection.execute(sa.text("SET LOCAL work_mem = '256MB'"))
-    for model in (RollupHours, RollupOrganisation, RollupPairs):
+    for model in MODELS:
         db.session.execute(sa.delete(model))
     mh = MonthlyHours
     first = db.session.scalar(sa.select(sa.func.min(mh.month)).where(mh.kind == EXCHANGE, mh.month < boundary))
@@ -216,7 +228,7 @@ def build(now: datetime | None = None) -> Built:
         _build_organisations(first, boundary)
     connection.execute(sa.update(table).where(table.c.id == STATE_ID).values(
         built_version=version, boundary=boundary, profile_version=profiles, built_at=now))
-    for model in (RollupHours, RollupOrganisation, RollupPairs):
+    for model in MODELS:
         db.session.execute(sa.text(f"ANALYZE {model.__tablename__}"))
     return Built(boundary, db.session.scalar(sa.select(sa.func.count()).select_from(RollupHours)),
                  db.session.scalar(sa.select(sa.func.count()).select_from(RollupOrganisation)))

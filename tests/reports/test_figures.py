@@ -188,6 +188,12 @@ def test_a_reversed_exchange_moves_its_pair_back(ctx, world):
     pair = db.session.get(PairMonths, key)
     db.session.refresh(pair)
     assert (pair.first_month, pair.last_month) == (date(2026, 5, 1), date(2026, 5, 1))
+    # Nobody exchanged in the last three months now, by the pairs and by the period's pass.
+    members = queries.members(ReportFilters.default())
+    recent = queries.period_totals(ReportFilters.default(), since=queries.inactive_since()).recently_active
+    assert recent == set()
+    assert [m.name for m in queries.inactive_members(members)] == [
+        m.name for m in queries.inactive_members(members, active=recent)] == ["Alpha", "Bravo", "Charlie", "Delta"]
     tx5 = db.session.scalars(sa.select(LedgerTransaction).where(
         LedgerTransaction.kind == TransactionKind.EXCHANGE, LedgerTransaction.provider_id == world.c,
         LedgerTransaction.recipient_id == world.a)).one()

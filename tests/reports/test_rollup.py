@@ -68,11 +68,6 @@ def test_the_rollup_gives_the_figures_of_the_monthly_table(ctx, world):
             assert queries._closed_part(filters, queries.inactive_since_within(filters, NOW), closed,
                                         count_pairs=queries._partnerships_from_pairs(filters) is None) is not None
         _same_figures(filters)
-    # April to October: neither end of the exchanges and past the boundary: the pairs of
-    # September and October cannot be told apart from the earlier ones', so the monthly table.
-    middle = ReportFilters(date(2026, 4, 1), date(2026, 10, 1))
-    assert queries._closed_part(middle, None, queries._rollup_for(middle), count_pairs=True) is None
-    assert _same_figures(middle).partnerships == 3
     # By hand, the partnerships of closed months: April has {B, C} (tx2) and {A, B} (tx3, the
     # pair's second month); {A, C} stands in May only (tx4 was reversed).
     partnerships = {(date(2026, 3, 1), date(2026, 5, 1)): 3, (date(2026, 4, 1), date(2026, 5, 1)): 3,
@@ -107,6 +102,16 @@ def test_the_rollup_gives_the_figures_of_the_monthly_table(ctx, world):
     for filters in (ReportFilters(date(2026, 1, 1), queries.month_of(NOW)),
                     ReportFilters(date(2026, 1, 1), queries.month_of(NOW), sector_id=world.culture)):
         assert _same_figures(filters).partnerships == (4 if not filters.sector_id else 3)  # + {B, D}
+    # Periods that end after the boundary but before the last month: the pairs of the months
+    # after the boundary count when their last closed month lies before the period.
+    _settle(world, 7, world.c, world.b, datetime(2026, 10, 5, 12, tzinfo=NOW.tzinfo))  # {B, C} again
+    _settle(world, 8, world.d, world.c, datetime(2026, 10, 6, 12, tzinfo=NOW.tzinfo))  # {C, D}: new
+    db.session.commit()
+    assert rollup.usable() == built.boundary  # October is last month: the rollup still stands
+    for start, expected in ((date(2026, 4, 1), 4), (date(2026, 5, 1), 3), (date(2026, 9, 1), 2)):
+        middle = ReportFilters(start, date(2026, 10, 1))
+        assert queries._partnerships_from_pairs(middle, queries._rollup_for(middle)) is None
+        assert _same_figures(middle).partnerships == expected, start
 
 
 def test_the_dashboard_reads_the_rollup_with_the_hand_computed_figures(ctx, world):
