@@ -906,13 +906,13 @@ def inactive_members(members_: dict[int, Member], *, now: datetime | None = None
     """Members (matching the filters) that gave and received no hours in the last three
     months (by the month the hours were given, this month included). `active`: the
     organisations that exchanged since then, when the caller has them already."""
+    mh = MonthlyHours
     if active is None:
-        # A member exchanged since then when one of its pairs did: a pair's last month is its
-        # last with exchanges that stand (one index range instead of two groupings of rows).
         since = inactive_since(now)
-        pm = PairMonths
-        active = set(db.session.scalars(sa.union(sa.select(pm.low_id).where(pm.last_month >= since),
-                                                 sa.select(pm.high_id).where(pm.last_month >= since))))
+        active = set()
+        for column in (mh.provider_id, mh.recipient_id):
+            active.update(db.session.scalars(sa.select(column).where(mh.kind == EXCHANGE, mh.month >= since)
+                                             .group_by(column).having(sa.func.sum(mh.count) > 0)))
     return _sorted(m for m in members_.values() if m.id not in active)
 
 
