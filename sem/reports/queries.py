@@ -545,13 +545,10 @@ def _add(into: dict, other: dict) -> None:
                 cell[i] += value
 
 
-def _pass(filters: ReportFilters, since: date | None, *, competences: bool, count_pairs: bool,
-          new_since: date | None = None) -> _Sums:
+def _pass(filters: ReportFilters, since: date | None, *, competences: bool, count_pairs: bool) -> _Sums:
     """One statement, one pass over the period's monthly rows, summed along every grouping at
     once (GROUPING SETS on PostgreSQL, a union of GROUP BYs elsewhere); the pairs, when
-    counted, are counted in the database, so that only a few thousand rows travel.
-    `new_since`: count only the pairs whose last month in the rollup of closed months
-    (`RollupPairLastMonth`) comes before it, or that have none."""
+    counted, are counted in the database, so that only a few thousand rows travel."""
     filtered = filters.filters_organisations
     groupings = []
     for name, keys in GROUPINGS:
@@ -577,13 +574,10 @@ def _pass(filters: ReportFilters, since: date | None, *, competences: bool, coun
     ids = {name: _grouping_id(keys, used) for name, keys in groupings}
     if count_pairs:  # only their number travels
         g = grouped.cte("g")
-        pairs = sa.select(sa.literal(ids["pair"]), *(sa.null() for _ in KEYS), sa.func.count(), sa.literal(0),
-                          sa.literal(0), sa.literal(0)).where(g.c.gid == ids["pair"], g.c.c > 0, g.c.lo > 0)
-        if new_since is not None:
-            last = RollupPairLastMonth.__table__
-            pairs = (pairs.select_from(g.outerjoin(last, sa.and_(last.c.low_id == g.c.lo, last.c.high_id == g.c.hi)))
-                     .where(sa.or_(last.c.last_month.is_(None), last.c.last_month < new_since)))
-        statement = sa.union_all(sa.select(g).where(g.c.gid != ids["pair"]), pairs)
+        statement = sa.union_all(
+            sa.select(g).where(g.c.gid != ids["pair"]),
+            sa.select(sa.literal(ids["pair"]), *(sa.null() for _ in KEYS), sa.func.count(), sa.literal(0),
+                      sa.literal(0), sa.literal(0)).where(g.c.gid == ids["pair"], g.c.c > 0, g.c.lo > 0))
     else:
         statement = grouped
     result = _Sums()
@@ -621,6 +615,41 @@ def _pass(filters: ReportFilters, since: date | None, *, competences: bool, coun
         else:  # the pairs
             result.pairs = int(m)
     return result
+
+
+def _partnerships_across(filters: ReportFilters, boundary: date) -> int:
+    """The partnerships of a period that begins before the rollup's boundary and ends after
+    it, but before the last month of exchanges: the pairs whose months overlap the period,
+    less those that exchanged before it and after it but not within it. Only those few are
+    looked at one by one: their last month in the rollup, then the months after it."""
+    pm, last, mh = PairMonths, RollupPairLastMonth, MonthlyHours
+    start, end = filters.month_from, filters.month_to
+
+    def counted(query):
+        if filters.filters_organisations:
+            ids = filters.organisation_ids()
+            query = query.where(sa.or_(pm.low_id.in_(ids), pm.high_id.in_(ids)))
+        return query
+
+    def exchanged_after_boundary(low, high):
+        return sa.exists().where(mh.kind == EXCHANGE, mh.month >= boundary, mh.month <= end, mh.count > 0,
+                                 mh.provider_id == low, mh.recipient_id == high)
+
+    # Pairs whose first month is after the end began after the period; the others that are
+    # still exchanging after its start overlap it.
+    overlapping = (counted(sa.select(sa.func.count()).select_from(pm).where(pm.last_month >= start))
+                   .scalar_subquery()
+                   - counted(sa.select(sa.func.count()).select_from(pm).where(pm.first_month > end))
+                   .scalar_subquery())
+    # Around the period without exchanging in it: nothing from its start to the boundary (the
+    # last month in the rollup comes before its start) nor from the boundary to its end.
+    around = counted(
+        sa.select(sa.func.count()).select_from(pm.__table__.outerjoin(
+            last, sa.and_(last.low_id == pm.low_id, last.high_id == pm.high_id)))
+        .where(pm.first_month < start, pm.last_month > end,
+               sa.or_(last.last_month.is_(None), last.last_month < start),
+               ~exchanged_after_boundary(pm.low_id, pm.high_id), ~exchanged_after_boundary(pm.high_id, pm.low_id)))
+    return int(db.session.scalar(sa.select(overlapping - around.scalar_subquery())))
 
 
 def _rollup_for(filters: ReportFilters) -> tuple[str, date] | None:
@@ -665,6 +694,8 @@ def period_totals(filters: ReportFilters, *, since: date | None = None, competen
         rollup = bool(current_app.config.get("REPORTS_ROLLUP", True))
     closed = _rollup_for(filters) if rollup else None
     partnerships = _partnerships_from_pairs(filters, closed)
+    if partnerships is None and closed is not None and filters.month_to >= closed[1]:
+        partnerships = _partnerships_across(filters, closed[1])
     count_pairs = partnerships is None
     if closed is None:
         sums = _pass(filters, since, competences=competences, count_pairs=count_pairs)
@@ -672,13 +703,10 @@ def period_totals(filters: ReportFilters, *, since: date | None = None, competen
         sums = _closed_part(filters, since, closed, count_pairs=count_pairs)
         boundary = closed[1]
         if filters.month_to >= boundary:  # the months after the rollup's, from the monthly table
-            # Their pairs count when they had not exchanged in the period's closed months.
             live = _pass(replace(filters, month_from=boundary), max(since, boundary) if since else None,
-                         competences=competences, count_pairs=count_pairs, new_since=filters.month_from)
+                         competences=competences, count_pairs=False)
             for name in ("months", "competences", "classes", "given", "received"):
                 _add(getattr(sums, name), getattr(live, name))
-            if count_pairs:
-                sums.pairs += live.pairs or 0
     return _finish(filters, sums, (sums.pairs or 0) if partnerships is None else partnerships, since,
                    competences)
 

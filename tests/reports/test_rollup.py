@@ -108,10 +108,18 @@ def test_the_rollup_gives_the_figures_of_the_monthly_table(ctx, world):
     _settle(world, 8, world.d, world.c, datetime(2026, 10, 6, 12, tzinfo=NOW.tzinfo))  # {C, D}: new
     db.session.commit()
     assert rollup.usable() == built.boundary  # October is last month: the rollup still stands
-    for start, expected in ((date(2026, 4, 1), 4), (date(2026, 5, 1), 3), (date(2026, 9, 1), 2)):
-        middle = ReportFilters(start, date(2026, 10, 1))
+    _settle(world, 10, world.c, world.b, NOW)  # {B, C} also this month
+    db.session.commit()
+    # {B, C} exchanged in April, October and November: within May to October by October
+    # alone (after the boundary); around May to September without exchanging in it.
+    for start, end, expected in ((date(2026, 4, 1), date(2026, 10, 1), 4), (date(2026, 5, 1), date(2026, 10, 1), 3),
+                                 (date(2026, 9, 1), date(2026, 10, 1), 2), (date(2026, 5, 1), date(2026, 9, 1), 1),
+                                 (date(2026, 4, 1), date(2026, 9, 1), 3)):
+        middle = ReportFilters(start, end)
         assert queries._partnerships_from_pairs(middle, queries._rollup_for(middle)) is None
         assert _same_figures(middle).partnerships == expected, start
+    culture = ReportFilters(date(2026, 5, 1), date(2026, 10, 1), sector_id=world.culture)
+    assert _same_figures(culture).partnerships == 2  # B's {B, C} and D's {C, D}
 
 
 def test_the_dashboard_reads_the_rollup_with_the_hand_computed_figures(ctx, world):
