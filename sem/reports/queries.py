@@ -935,12 +935,18 @@ def inactive_members(members_: dict[int, Member], *, now: datetime | None = None
     months (by the month the hours were given, this month included). `active`: the
     organisations that exchanged since then, when the caller has them already."""
     mh = MonthlyHours
-    if active is None:
+    if active is None:  # both sides of the rows since then, in one pass
         since = inactive_since(now)
-        active = set()
-        for column in (mh.provider_id, mh.recipient_id):
-            active.update(db.session.scalars(sa.select(column).where(mh.kind == EXCHANGE, mh.month >= since)
-                                             .group_by(column).having(sa.func.sum(mh.count) > 0)))
+        rows = (sa.select(mh.provider_id.label("p"), mh.recipient_id.label("r"), mh.count)
+                .where(mh.kind == EXCHANGE, mh.month >= since).subquery())
+        if db.session.get_bind().dialect.name == "postgresql":
+            statement = (sa.select(sa.func.coalesce(rows.c.p, rows.c.r))
+                         .group_by(sa.func.grouping_sets(sa.tuple_(rows.c.p), sa.tuple_(rows.c.r)))
+                         .having(sa.func.sum(rows.c.count) > 0))
+        else:
+            statement = sa.union_all(*(sa.select(column).group_by(column).having(sa.func.sum(rows.c.count) > 0)
+                                       for column in (rows.c.p, rows.c.r)))
+        active = set(db.session.scalars(statement))
     return _sorted(m for m in members_.values() if m.id not in active)
 
 
