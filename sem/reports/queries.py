@@ -643,13 +643,17 @@ def _partnerships_across(filters: ReportFilters, boundary: date) -> int:
                    .scalar_subquery())
     # Around the period without exchanging in it: nothing from its start to the boundary (the
     # last month in the rollup comes before its start) nor from the boundary to its end.
-    around = counted(
-        sa.select(sa.func.count()).select_from(pm.__table__.outerjoin(
-            last, sa.and_(last.low_id == pm.low_id, last.high_id == pm.high_id)))
-        .where(pm.first_month < start, pm.last_month > end,
-               sa.or_(last.last_month.is_(None), last.last_month < start),
-               ~exchanged_after_boundary(pm.low_id, pm.high_id), ~exchanged_after_boundary(pm.high_id, pm.low_id)))
-    return int(db.session.scalar(sa.select(overlapping - around.scalar_subquery())))
+    # (Looked up for each of those few pairs inside a CASE: as conditions of the WHERE clause,
+    # the planner joins them to every pair's last month and every row of those months.)
+    exchanged = sa.or_(sa.exists().where(last.low_id == pm.low_id, last.high_id == pm.high_id,
+                                         last.last_month >= start),
+                       exchanged_after_boundary(pm.low_id, pm.high_id),
+                       exchanged_after_boundary(pm.high_id, pm.low_id))
+    around = counted(sa.select(sa.func.coalesce(sa.func.sum(sa.case((exchanged, 0), else_=1)), 0))
+                     .where(pm.first_month < start, pm.last_month > end))
+    # No JIT: the planner's guess of the lookups' cost passes its threshold, and compiling
+    # them takes several times what running them does.
+    return int(_run_with(sa.select(overlapping - around.scalar_subquery()), jit="off")[0][0])
 
 
 def _rollup_for(filters: ReportFilters) -> tuple[str, date] | None:
