@@ -290,6 +290,9 @@ def import_command(file):
         raise click.ClickException(str(error)) from None
     click.echo(f"Imported {result.rows} row(s) into {result.tables} table(s); indexed {indexed} document(s); "
                f"rebuilt {monthly} monthly row(s).")
+    from sem.reports import rollup
+
+    _build_rollup(rollup)
 
 
 def register(app: Flask) -> None:

@@ -37,6 +37,10 @@ def test_export_import_export_gives_identical_files(app, world, make, tmp_path):
         assert verify().ok
         assert aggregate.check().ok and aggregate.check().rows > 0
         assert db.session.scalar(sa.select(sa.func.count()).select_from(SearchDocument)) > 0  # reindexed
+        from sem.reports import rollup
+
+        assert "Built the rollup" in result.output and rollup.usable() is not None  # the derived tables too
+    assert not any(name.startswith("report_rollup") for name in first.read_text(encoding="utf-8").split('"'))
     # Sequences moved past the imported ids: new rows get fresh ids.
     make.org("Echo")
 
