@@ -56,7 +56,7 @@ def demo_command(scale):
         else:
             db.session.execute(sa.text("ANALYZE"))
             db.session.commit()
-        _build_rollup(rollup)  # with those statistics: without, the planner's guesses double its time
+        _build_rollup()  # with those statistics: without, the planner's guesses double its time
         click.echo("Generated {organisations} organisation(s), {offers} offer(s), {needs} need(s), "
                    "{transactions} transaction(s) with {entries} entries".format(**counts)
                    + f" in {time.perf_counter() - started:.1f} s.")
@@ -217,17 +217,19 @@ def reports_rebuild_command():
     """Recompute the monthly figures from the ledger (after a bulk load or an upgrade)."""
     import time
 
-    from sem.reports import aggregate, rollup
+    from sem.reports import aggregate
 
     started = time.perf_counter()
     rows = aggregate.rebuild()
     db.session.commit()
     click.echo(f"Rebuilt the monthly figures: {rows} row(s) in {time.perf_counter() - started:.1f} s.")
-    _build_rollup(rollup)
+    _build_rollup()
 
 
-def _build_rollup(rollup) -> None:
+def _build_rollup() -> None:
     import time
+
+    from sem.reports import rollup
 
     started = time.perf_counter()
     built = rollup.build()
@@ -239,9 +241,7 @@ def _build_rollup(rollup) -> None:
 @reports_cli.command("rollup")
 def reports_rollup_command():
     """Build the rollup of closed months again (the scheduler's "reports" job does when it is stale)."""
-    from sem.reports import rollup
-
-    _build_rollup(rollup)
+    _build_rollup()
 
 
 @reports_cli.command("check")
@@ -290,9 +290,7 @@ def import_command(file):
         raise click.ClickException(str(error)) from None
     click.echo(f"Imported {result.rows} row(s) into {result.tables} table(s); indexed {indexed} document(s); "
                f"rebuilt {monthly} monthly row(s).")
-    from sem.reports import rollup
-
-    _build_rollup(rollup)
+    _build_rollup()
 
 
 def register(app: Flask) -> None:

@@ -515,11 +515,17 @@ def _partnerships_from_pairs(filters: ReportFilters, closed: tuple[str, date] | 
         where = PairMonths.first_month <= filters.month_to
     else:
         return None
-    query = sa.select(sa.func.count()).select_from(PairMonths).where(where)
+    return earlier + db.session.scalar(_matching_pairs(sa.select(sa.func.count()).select_from(PairMonths)
+                                                       .where(where), filters))
+
+
+def _matching_pairs(query, filters: ReportFilters):
+    """`query` on the pairs' months, kept to the pairs with a side that matches the
+    organisation filters (all of them without filters)."""
     if filters.filters_organisations:
         ids = filters.organisation_ids()
         query = query.where(sa.or_(PairMonths.low_id.in_(ids), PairMonths.high_id.in_(ids)))
-    return earlier + db.session.scalar(query)
+    return query
 
 
 @dataclass
@@ -625,22 +631,16 @@ def _partnerships_across(filters: ReportFilters, boundary: date) -> int:
     pm, last, mh = PairMonths, RollupPairLastMonth, MonthlyHours
     start, end = filters.month_from, filters.month_to
 
-    def counted(query):
-        if filters.filters_organisations:
-            ids = filters.organisation_ids()
-            query = query.where(sa.or_(pm.low_id.in_(ids), pm.high_id.in_(ids)))
-        return query
-
     def exchanged_after_boundary(low, high):
         return sa.exists().where(mh.kind == EXCHANGE, mh.month >= boundary, mh.month <= end, mh.count > 0,
                                  mh.provider_id == low, mh.recipient_id == high)
 
     # Pairs whose first month is after the end began after the period; the others that are
     # still exchanging after its start overlap it.
-    overlapping = (counted(sa.select(sa.func.count()).select_from(pm).where(pm.last_month >= start))
-                   .scalar_subquery()
-                   - counted(sa.select(sa.func.count()).select_from(pm).where(pm.first_month > end))
-                   .scalar_subquery())
+    overlapping = (_matching_pairs(sa.select(sa.func.count()).select_from(pm).where(pm.last_month >= start),
+                                   filters).scalar_subquery()
+                   - _matching_pairs(sa.select(sa.func.count()).select_from(pm).where(pm.first_month > end),
+                                     filters).scalar_subquery())
     # Around the period without exchanging in it: nothing from its start to the boundary (the
     # last month in the rollup comes before its start) nor from the boundary to its end.
     # (Looked up for each of those few pairs inside a CASE: as conditions of the WHERE clause,
@@ -649,8 +649,8 @@ def _partnerships_across(filters: ReportFilters, boundary: date) -> int:
                                          last.last_month >= start),
                        exchanged_after_boundary(pm.low_id, pm.high_id),
                        exchanged_after_boundary(pm.high_id, pm.low_id))
-    around = counted(sa.select(sa.func.coalesce(sa.func.sum(sa.case((exchanged, 0), else_=1)), 0))
-                     .where(pm.first_month < start, pm.last_month > end))
+    around = _matching_pairs(sa.select(sa.func.coalesce(sa.func.sum(sa.case((exchanged, 0), else_=1)), 0))
+                             .where(pm.first_month < start, pm.last_month > end), filters)
     # No JIT: the planner's guess of the lookups' cost passes its threshold, and compiling
     # them takes several times what running them does.
     return int(_run_with(sa.select(overlapping - around.scalar_subquery()), jit="off")[0][0])

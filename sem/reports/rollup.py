@@ -37,7 +37,7 @@ from sem.extensions import db
 from sem.ledger.models import TransactionKind
 from sem.members.models import Organisation, organisation_term
 from sem.reports import queries
-from sem.reports.aggregate import STATE_ID, month_of, upsert_state
+from sem.reports.aggregate import STATE_ID, add_months, month_of, upsert_state
 from sem.reports.models import (
     MonthlyHours,
     RollupHours,
@@ -55,7 +55,7 @@ MODELS = (RollupHours, RollupPairs, RollupPairLastMonth, RollupOrganisation)
 def boundary_for(now: datetime | None = None) -> date:
     """The first month a rollup built now leaves out: one month earlier than `aggregate.closed_before`,
     so that a transaction that began last month is covered too."""
-    return queries.add_months(month_of(now or utcnow()), -2)
+    return add_months(month_of(now or utcnow()), -2)
 
 
 # --- what the rollup was computed from ----------------------------------------------------------
@@ -145,7 +145,7 @@ def _by_value(rows, left: str, right: str, keys: tuple[str, ...], sums: tuple[st
 
 
 def _build_hours(first: date, boundary: date) -> None:
-    rows = queries.period_rows(queries.ReportFilters(first, queries.add_months(boundary, -1)), None).cte("base")
+    rows = queries.period_rows(queries.ReportFilters(first, add_months(boundary, -1)), None).cte("base")
     grouped = _by_value(rows, "p", "r", ("month", "competence_id", "cls"), ("minutes", "count", "fund_minutes"),
                         (("month", "competence_id"), ("month", "cls")))
     db.session.execute(sa.insert(RollupHours.__table__).from_select(
@@ -190,7 +190,7 @@ def _build_organisations(first: date, boundary: date) -> None:
     months, month = [], first
     while month < boundary:
         months.append((month,))
-        month = queries.add_months(month, 1)
+        month = add_months(month, 1)
     selects = [sa.select(sa.literal(month, sa.Date).label("month")) for (month,) in months]
     every = (sa.union_all(*selects) if len(selects) > 1 else selects[0]).subquery("months")
     grid = (sa.select(firsts.c.org, every.c.month).select_from(firsts.join(every, every.c.month >= firsts.c.first))
@@ -290,8 +290,8 @@ def closed_part(value: str, month_from: date, month_to: date, *, since: date | N
     # Running totals: the run's sums are the last month's minus those of the month before it.
     ro = RollupOrganisation.__table__
     last, before, recent = ro.alias("last"), ro.alias("before"), ro.alias("recent")
-    before_month = queries.add_months(month_from, -1)
-    since_before = queries.add_months(max(since, month_from), -1) if since and since <= month_to else None
+    before_month = add_months(month_from, -1)
+    since_before = add_months(max(since, month_from), -1) if since and since <= month_to else None
     columns = [last.c.organisation_id]
     for name in ("given_minutes", "given_count", "received_minutes", "received_count"):
         columns.append(last.c[name] - sa.func.coalesce(before.c[name], 0))
